@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let package = Package(
+    name: "lvsctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lvsctl", targets: ["lvsctl"]),
+        .library(name: "LVSModel", targets: ["LVSModel"]),
+        .library(name: "LVSConfig", targets: ["LVSConfig"]),
+        .library(name: "IPVSKernel", targets: ["IPVSKernel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
+                       providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .target(name: "LVSModel", swiftSettings: strict),
+        .target(name: "LVSConfig", dependencies: ["LVSModel", "CYAML"], swiftSettings: strict),
+        .target(name: "IPVSKernel",
+                dependencies: ["LVSModel", "CNetlink", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .executableTarget(name: "lvsctl",
+                          dependencies: ["LVSModel", "LVSConfig", "IPVSKernel",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: strict),
+        .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
+        .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig"],
+                    swiftSettings: strict),
+    ]
+)

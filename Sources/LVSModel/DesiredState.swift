@@ -1,0 +1,22 @@
+/// Everything a config file says: the table to converge, what lvsctl owns, and what surrounds
+/// the table (firewall matches, director settings) — each part keyed like the table itself.
+public struct DesiredState: Hashable, Sendable, Codable {
+    public static let currentVersion = 1
+
+    public var scope: Scope
+    public var table: IPVSTable
+    public var director: Director?
+    /// The operator's name for each service, shown in plans.
+    public var names: [ServiceKey: String]
+    /// The mangle rule each fwmark service needs, where the file declares one.
+    public var firewallMatches: [ServiceKey: FirewallMatch]
+
+    public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
+                names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:]) {
+        self.scope = scope
+        self.table = table
+        self.director = director
+        self.names = names
+        self.firewallMatches = firewallMatches
+    }
+}

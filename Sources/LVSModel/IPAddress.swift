@@ -1,0 +1,118 @@
+internal import Glibc
+
+/// An IPv4 or IPv6 address as the kernel stores it, kept in two integers so that tables with
+/// tens of thousands of entries hash and compare without allocating.
+public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let family: AddressFamily
+    /// Bytes 0–7 of an IPv6 address, big-endian; zero for IPv4.
+    let high: UInt64
+    /// Bytes 8–15 of an IPv6 address, or the IPv4 address in the low 32 bits, big-endian.
+    let low: UInt64
+
+    /// An IPv4 address from its 32-bit value in host order (`0xC000_0201` is 192.0.2.1).
+    public init(ipv4 value: UInt32) {
+        family = .ipv4
+        high = 0
+        low = UInt64(value)
+    }
+
+    /// An IPv6 address from its two halves in host order.
+    public init(ipv6High high: UInt64, low: UInt64) {
+        family = .ipv6
+        self.high = high
+        self.low = low
+    }
+
+    /// An address from network-order bytes: 4 for IPv4, 16 for IPv6.
+    public init?(bytes: some Collection<UInt8>) {
+        switch bytes.count {
+        case 4:
+            self.init(ipv4: bytes.reduce(0) { $0 << 8 | UInt32($1) })
+        case 16:
+            let hi = bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let lo = bytes.dropFirst(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            self.init(ipv6High: hi, low: lo)
+        default:
+            return nil
+        }
+    }
+
+    /// Parses the textual forms `inet_pton` accepts: dotted quad or RFC 4291 IPv6.
+    public init?(_ text: String) {
+        if text.contains(":") {
+            var raw = in6_addr()
+            guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
+            self.init(bytes: withUnsafeBytes(of: raw) { Array($0) })
+        } else {
+            var raw = in_addr()
+            guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
+            self.init(ipv4: UInt32(bigEndian: raw.s_addr))
+        }
+    }
+
+    /// Network-order bytes: 4 for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        switch family {
+        case .ipv4:
+            return (0..<4).map { UInt8(truncatingIfNeeded: low >> (24 - 8 * UInt64($0))) }
+        case .ipv6:
+            let h = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
+            return h + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+        }
+    }
+
+    /// The IPv4 value in host order; nil for IPv6.
+    public var ipv4Value: UInt32? { family == .ipv4 ? UInt32(truncatingIfNeeded: low) : nil }
+
+    public var isMulticast: Bool {
+        switch family {
+        case .ipv4: return low >> 28 == 0xE
+        case .ipv6: return high >> 56 == 0xFF
+        }
+    }
+
+    /// The canonical text (`inet_ntop`), without brackets.
+    public var description: String {
+        let raw = bytes
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let af = family == .ipv4 ? AF_INET : AF_INET6
+        raw.withUnsafeBytes { src in _ = inet_ntop(af, src.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `addr` for IPv4, `[addr]` for IPv6: the form that can be followed by `:port`.
+    public var bracketed: String { family == .ipv6 ? "[\(description)]" : description }
+
+    /// Keeps the first `length` bits and clears the rest.
+    public func masked(to length: Int) -> IPAddress {
+        switch family {
+        case .ipv4:
+            let mask: UInt64 = length <= 0 ? 0 : (0xFFFF_FFFF << UInt64(32 - min(length, 32))) & 0xFFFF_FFFF
+            return IPAddress(ipv4: UInt32(truncatingIfNeeded: low & mask))
+        case .ipv6:
+            let highMask: UInt64 = length <= 0 ? 0 : (length >= 64 ? ~0 : ~0 << UInt64(64 - length))
+            let lowMask: UInt64 = length <= 64 ? 0 : (length >= 128 ? ~0 : ~0 << UInt64(128 - length))
+            return IPAddress(ipv6High: high & highMask, low: low & lowMask)
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.family, lhs.high, lhs.low) < (rhs.family, rhs.high, rhs.low)
+    }
+}
+
+extension IPAddress: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let address = IPAddress(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "'\(text)' is not an IP address"))
+        }
+        self = address
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

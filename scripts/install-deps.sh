@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what lvsctl needs to build and test, idempotently.
+#   scripts/install-deps.sh          build + unit-test dependencies (libnl, libyaml)
+#   scripts/install-deps.sh --vm     also the throwaway-VM kernel suite (qemu, kernel, virtme-ng, ipvsadm, iptables)
+set -euo pipefail
+
+build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev)
+vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip)
+
+want=("${build_packages[@]}")
+if [[ "${1:-}" == "--vm" ]]; then want+=("${vm_packages[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--vm" ]] && ! command -v vng >/dev/null 2>&1; then
+  echo "install-deps: installing virtme-ng"
+  python3 -m pip install --quiet 'virtme-ng==1.42' || python3 -m pip install --quiet --break-system-packages 'virtme-ng==1.42'
+fi
