@@ -32,8 +32,7 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
-        .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"],
-                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"], swiftSettings: strict),
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig"],
                     swiftSettings: strict),
     ]

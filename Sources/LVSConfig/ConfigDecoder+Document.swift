@@ -1,0 +1,169 @@
+import LVSModel
+
+extension ConfigDecoder {
+    /// The whole file. Top-level keys starting with `x-` are ignored: a place for anchors.
+    mutating func decodeDocument(_ root: YAMLNode) -> DesiredState? {
+        guard let top = fields(root, of: "the config file", allowed: ConfigKeys.document,
+                               ignoring: { $0.hasPrefix("x-") }) else { return nil }
+        if let node = top["version"] {
+            if let version = integer(node, "version", in: 0...Int.max), version != DesiredState.currentVersion {
+                error(node, "unsupported version \(version); this lvsctl reads version \(DesiredState.currentVersion)")
+            }
+        } else {
+            error(root, "the config has no 'version'; add 'version: \(DesiredState.currentVersion)' at the top")
+        }
+        let scope = top["scope"].flatMap { decodeScope($0) } ?? .all
+        let extraSchedulers = top["extra_schedulers"].map { decodeExtraSchedulers($0) } ?? []
+        let defaults = top["defaults"].flatMap { decodeDefaults($0, extraSchedulers: extraSchedulers) }
+            ?? ServiceDefaults()
+        let timeouts = top["timeouts"].flatMap { decodeTimeouts($0) }
+        let sync = top["sync"].flatMap { decodeSync($0) }
+        let director = top["director"].flatMap { decodeDirector($0) }
+        guard let servicesNode = top.values["services"]?.value else {
+            error(root, "the config has no 'services' list; write 'services: []' to manage an empty table on purpose")
+            return nil
+        }
+        var state = DesiredState(scope: scope, director: director)
+        state.table = IPVSTable(timeouts: timeouts, syncDaemons: sync)
+        decodeServices(servicesNode, defaults: defaults, extraSchedulers: extraSchedulers, scope: scope, into: &state)
+        return state
+    }
+
+    private mutating func decodeScope(_ node: YAMLNode) -> Scope? {
+        if node.scalarText == "all" { return .all }
+        guard case .mapping = node.content else {
+            error(node, "scope must be 'all' or a mapping with 'vips' (address prefixes) and 'fwmarks' (marks or ranges like \"1-99\")")
+            return nil
+        }
+        guard let f = fields(node, of: "scope", allowed: ConfigKeys.scope) else { return nil }
+        var vips: [IPPrefix] = []
+        for item in f["vips"].flatMap({ items($0, of: "scope.vips") }) ?? [] {
+            if let prefix = prefix(item, "scope VIP prefix") { vips.append(prefix) }
+        }
+        var marks: [ClosedRange<UInt32>] = []
+        for item in f["fwmarks"].flatMap({ items($0, of: "scope.fwmarks") }) ?? [] {
+            if let range = fwmarkRange(item) { marks.append(range) }
+        }
+        return .limited(vips: vips, fwmarks: marks)
+    }
+
+    private mutating func fwmarkRange(_ node: YAMLNode) -> ClosedRange<UInt32>? {
+        guard let text = node.scalarText, text.contains("-") else {
+            return integer(node, "scope fwmark", in: UInt32(1)...UInt32.max).map { $0...$0 }
+        }
+        let ends = text.split(separator: "-", omittingEmptySubsequences: false).map { UInt32($0) }
+        guard ends.count == 2, let lower = ends[0], let upper = ends[1], lower >= 1, lower <= upper else {
+            error(node, "scope fwmark range '\(text)' is not valid; write LOW-HIGH with 1 ≤ LOW ≤ HIGH ≤ \(UInt32.max), like \"1-99\"")
+            return nil
+        }
+        return lower...upper
+    }
+
+    private mutating func decodeExtraSchedulers(_ node: YAMLNode) -> [Scheduler] {
+        var names: [Scheduler] = []
+        for item in items(node, of: "extra_schedulers") ?? [] {
+            guard let name = string(item, "extra scheduler name") else { continue }
+            if name.isEmpty || name.count > 15 || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                error(item, "extra scheduler '\(name)' is not a kernel module suffix; use 1–15 letters, digits or '_' (module ip_vs_NAME)")
+            } else {
+                names.append(Scheduler(rawValue: name))
+            }
+        }
+        return names
+    }
+
+    private mutating func decodeDefaults(_ node: YAMLNode, extraSchedulers: [Scheduler]) -> ServiceDefaults? {
+        guard let f = fields(node, of: "defaults", allowed: ConfigKeys.defaults) else { return nil }
+        var defaults = ServiceDefaults()
+        if let n = f["scheduler"], let scheduler = scheduler(n, extra: extraSchedulers) { defaults.scheduler = scheduler }
+        defaults.forwarding = forwardingSpec(f)
+        if let n = f["weight"], let weight = integer(n, "weight", in: 0...RealServer.maximumWeight) { defaults.weight = weight }
+        return defaults
+    }
+
+    private mutating func decodeTimeouts(_ node: YAMLNode) -> Timeouts? {
+        guard let f = fields(node, of: "timeouts", allowed: ConfigKeys.timeouts) else { return nil }
+        let range = UInt32(1)...Timeouts.maximum
+        let timeouts = Timeouts(tcp: f["tcp"].flatMap { integer($0, "timeouts.tcp (seconds)", in: range) },
+                                tcpFin: f["tcpfin"].flatMap { integer($0, "timeouts.tcpfin (seconds)", in: range) },
+                                udp: f["udp"].flatMap { integer($0, "timeouts.udp (seconds)", in: range) })
+        return timeouts == Timeouts() ? nil : timeouts
+    }
+
+    private mutating func decodeSync(_ node: YAMLNode) -> [SyncDaemon]? {
+        guard let list = items(node, of: "sync") else { return nil }
+        var daemons: [SyncDaemon] = []
+        var seen: [SyncDaemon.State: Int] = [:]
+        for item in list {
+            guard let f = fields(item, of: "a sync daemon", allowed: ConfigKeys.sync) else { continue }
+            guard let stateNode = f["state"] else {
+                error(item, "a sync daemon needs 'state: master' or 'state: backup'")
+                continue
+            }
+            guard let ifNode = f["interface"] else {
+                error(item, "a sync daemon needs 'interface', the device its multicast traffic uses (e.g. eth1)")
+                continue
+            }
+            guard let stateName = choice(stateNode, "sync state", from: SyncDaemon.State.allCases.map(\.rawValue)),
+                  let state = SyncDaemon.State(rawValue: stateName), let interface = interfaceName(ifNode) else { continue }
+            if let line = seen[state] {
+                error(stateNode, "a \(state.rawValue) sync daemon is already declared at line \(line); the kernel runs at most one master and one backup")
+                continue
+            }
+            seen[state] = stateNode.location.line
+            var daemon = SyncDaemon(state: state, interface: interface)
+            if let n = f["syncid"], let id = integer(n, "syncid", in: UInt32(0)...255) { daemon.syncID = id }
+            if let n = f["maxlen"] { daemon.maxLength = integer(n, "sync maxlen", in: UInt16(1)...UInt16.max) }
+            if let n = f["port"] { daemon.port = integer(n, "sync port", in: UInt16(1)...UInt16.max) }
+            if let n = f["ttl"] { daemon.ttl = integer(n, "sync ttl", in: UInt8(1)...UInt8.max) }
+            if let n = f["group"], let group = address(n, "sync group") {
+                if group.isMulticast {
+                    daemon.group = group
+                } else {
+                    error(n, "sync group \(group) is not a multicast address; use one in 224.0.0.0/4 or ff00::/8 (default 224.0.0.81)")
+                }
+            }
+            daemons.append(daemon)
+        }
+        return daemons
+    }
+
+    mutating func interfaceName(_ node: YAMLNode) -> String? {
+        guard let name = string(node, "interface") else { return nil }
+        guard !name.isEmpty, name.utf8.count <= SyncDaemon.maximumInterfaceLength,
+              !name.contains(where: { $0 == "/" || $0 == " " || $0 == ":" })
+        else {
+            error(node, "interface '\(name)' is not a valid Linux interface name; use 1–15 characters without '/', ':' or spaces")
+            return nil
+        }
+        return name
+    }
+
+    private mutating func decodeDirector(_ node: YAMLNode) -> Director? {
+        guard let f = fields(node, of: "director", allowed: ConfigKeys.director) else { return nil }
+        return Director(interface: f["interface"].flatMap { interfaceName($0) },
+                        address: f["address"].flatMap { address($0, "director address") },
+                        ipForward: f["ip_forward"].flatMap { boolean($0, "director.ip_forward") },
+                        expireNodestConn: f["expire_nodest_conn"].flatMap { boolean($0, "director.expire_nodest_conn") },
+                        expireQuiescentTemplate: f["expire_quiescent_template"].flatMap {
+                            boolean($0, "director.expire_quiescent_template")
+                        })
+    }
+
+    mutating func scheduler(_ node: YAMLNode, extra: [Scheduler]) -> Scheduler? {
+        let known = (Scheduler.mainline + extra).map(\.rawValue)
+        guard let name = string(node, "scheduler") else { return nil }
+        guard known.contains(name) else {
+            error(node, "unknown scheduler '\(name)'\(Suggestion.phrase(for: name, in: known)); valid: \(known.joined(separator: ", ")) (a scheduler from another kernel module can be named under 'extra_schedulers')")
+            return nil
+        }
+        return Scheduler(rawValue: name)
+    }
+}
+
+/// What `defaults` provides to every service that does not say otherwise.
+struct ServiceDefaults {
+    var scheduler: Scheduler = .wlc
+    var forwarding = ForwardingSpec()
+    var weight: UInt32 = 1
+}

@@ -1,0 +1,225 @@
+import LVSModel
+
+extension ConfigDecoder {
+    mutating func decodeServices(_ node: YAMLNode, defaults: ServiceDefaults, extraSchedulers: [Scheduler],
+                                 scope: Scope, into state: inout DesiredState) {
+        guard let list = items(node, of: "services") else { return }
+        var keys: [ServiceKey: Int] = [:]
+        var names: [String: Int] = [:]
+        var services: [VirtualService] = []
+        for item in list {
+            guard let decoded = decodeService(item, defaults: defaults, extraSchedulers: extraSchedulers) else { continue }
+            let service = decoded.service
+            if let line = keys[service.key] {
+                error(item, "duplicate service \(service.key); it is already defined at line \(line)")
+                continue
+            }
+            keys[service.key] = item.location.line
+            if !scope.contains(service.key) {
+                error(item, "service \(service.key) is outside 'scope', so lvsctl would never manage it; widen the scope or remove the service")
+            }
+            if let name = decoded.name {
+                if let line = names[name] {
+                    error(decoded.nameNode ?? item, "duplicate service name '\(name)'; it is already used at line \(line)")
+                }
+                names[name] = item.location.line
+                state.names[service.key] = name
+            }
+            if let match = decoded.match { state.firewallMatches[service.key] = match }
+            services.append(service)
+        }
+        state.table.services = services
+    }
+
+    private struct DecodedService {
+        var service: VirtualService
+        var name: String?
+        var nameNode: YAMLNode?
+        var match: FirewallMatch?
+    }
+
+    private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
+                                        extraSchedulers: [Scheduler]) -> DecodedService? {
+        guard let f = fields(node, of: "a service", allowed: ConfigKeys.service) else { return nil }
+        let name = f["name"].flatMap { string($0, "service name") }
+        let key = serviceKey(f)
+        var chosen: Scheduler? = defaults.scheduler
+        if let n = f["scheduler"] { chosen = scheduler(n, extra: extraSchedulers) }
+        guard let key, let chosen else { return nil }
+        let what = name.map { "service '\($0)'" } ?? "service \(key)"
+        var service = VirtualService(key: key, scheduler: chosen)
+        if let n = f["flags"] { decodeFlags(n, into: &service) }
+        if let n = f["persistence"] { service.persistence = persistence(n, family: key.family) }
+        checkPortZero(service, f)
+
+        let match = f["match"].flatMap { firewallMatch($0, key: key) }
+        let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(f, inheriting: defaults.forwarding))
+        let weight = f["weight"].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
+        var servers: [ServerKey: Int] = [:]
+        for item in f["servers"].flatMap({ items($0, of: "servers of \(what)") }) ?? [] {
+            guard let server = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
+            if let line = servers[server.key] {
+                error(item, "duplicate real server \(server.key) in \(what); it is already listed at line \(line)")
+                continue
+            }
+            servers[server.key] = item.location.line
+            service.servers.append(server)
+        }
+        return DecodedService(service: service, name: name, nameNode: f["name"], match: match)
+    }
+
+    /// The service's identity: `fwmark` (with an optional `family`), or `vip` + `protocol` + `port`.
+    private mutating func serviceKey(_ f: Fields) -> ServiceKey? {
+        if let markNode = f["fwmark"] {
+            for key in ["vip", "port", "protocol"] where f[key] != nil {
+                error(f[key]!, "a fwmark service is selected by its mark alone and takes no '\(key)'; put the addresses and ports to mark under 'match'")
+            }
+            guard let mark = integer(markNode, "fwmark", in: UInt32(0)...UInt32.max) else { return nil }
+            guard mark != 0 else {
+                error(markNode, "fwmark 0 means 'no mark' to the kernel; use a mark from 1 to \(UInt32.max)")
+                return nil
+            }
+            var family = AddressFamily.ipv4
+            if let n = f["family"] {
+                guard let name = choice(n, "family", from: AddressFamily.allCases.map(\.rawValue)) else { return nil }
+                family = AddressFamily(rawValue: name) ?? .ipv4
+            } else if let vip = f["match"].flatMap({ matchVIP($0) }) {
+                family = vip.family
+            }
+            return .fwmark(mark, family)
+        }
+        if let n = f["family"] {
+            error(n, "'family' is only for fwmark services; an address service's family follows from its vip")
+        }
+        guard let vipNode = f["vip"] else {
+            error(f.node, "a service needs either 'vip' with 'port' (and 'protocol', default tcp) or 'fwmark'")
+            return nil
+        }
+        let vip = address(vipNode, "vip")
+        let proto = f["protocol"].flatMap { choice($0, "protocol", from: IPProtocol.allCases.map(\.rawValue)) }
+            .flatMap(IPProtocol.init(rawValue:))
+        guard let portNode = f["port"] else {
+            error(vipNode, "a service with a vip needs 'port' (0 serves every port and needs persistence)")
+            return nil
+        }
+        let port = integer(portNode, "port", in: UInt16(0)...UInt16.max)
+        guard let vip, let port, f["protocol"] == nil || proto != nil else { return nil }
+        if let n = f["match"] {
+            error(n, "'match' belongs to fwmark services: it writes the rule that marks packets; an address service matches by vip and port itself")
+        }
+        return .address(proto ?? .tcp, vip, port: port)
+    }
+
+    /// The vip inside `match`, read quietly: `firewallMatch` reports its errors.
+    private func matchVIP(_ node: YAMLNode) -> IPAddress? {
+        guard case .mapping(let pairs) = node.content,
+              let vip = pairs.first(where: { $0.key.scalarText == "vip" })?.value.scalarText else { return nil }
+        return IPAddress(vip)
+    }
+
+    private mutating func decodeFlags(_ node: YAMLNode, into service: inout VirtualService) {
+        let flagNames = service.scheduler.flagNames ?? [:]
+        let valid = ["one-packet"] + flagNames.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value)
+        for item in items(node, of: "flags") ?? [] {
+            guard let name = string(item, "flag") else { continue }
+            if name == "one-packet" {
+                if case .address(let proto, _, _) = service.key, proto != .udp {
+                    error(item, "one-packet scheduling is for UDP (or fwmark) services; this service is \(proto)")
+                }
+                service.onePacket = true
+            } else if let bit = flagNames.first(where: { $0.value == name })?.key {
+                service.schedulerFlags.insert(bit)
+            } else if let owner = ["sh-fallback": "sh", "sh-port": "sh", "mh-fallback": "mh", "mh-port": "mh"][name] {
+                error(item, "flag '\(name)' only affects the \(owner) scheduler; this service uses \(service.scheduler), which ignores it")
+            } else {
+                error(item, "unknown flag '\(name)'\(Suggestion.phrase(for: name, in: valid)); valid for scheduler \(service.scheduler): \(valid.joined(separator: ", "))")
+            }
+        }
+    }
+
+    private mutating func persistence(_ node: YAMLNode, family: AddressFamily) -> Persistence? {
+        guard let f = fields(node, of: "persistence", allowed: ConfigKeys.persistence) else { return nil }
+        var persistence = Persistence(netmaskLength: family.bitWidth)
+        if let n = f["timeout"] {
+            if n.scalarText == "0" {
+                error(n, "a persistence timeout of 0 turns persistence off; use 1 to \(Persistence.maximumTimeout) seconds, or remove 'persistence'")
+            } else if let timeout = integer(n, "persistence timeout (seconds)", in: UInt32(1)...Persistence.maximumTimeout) {
+                persistence.timeout = timeout
+            }
+        }
+        if let n = f["netmask"], let length = netmaskLength(n, family: family) { persistence.netmaskLength = length }
+        if let n = f["engine"] {
+            persistence.engine = choice(n, "persistence engine", from: Persistence.mainlineEngines)
+        }
+        return persistence
+    }
+
+    /// IPv4: a dotted netmask (`255.255.255.0`) or a prefix length; IPv6: a prefix length 1–128.
+    private mutating func netmaskLength(_ node: YAMLNode, family: AddressFamily) -> Int? {
+        if let text = node.scalarText, let mask = IPAddress(text) {
+            guard family == .ipv4, mask.family == .ipv4 else {
+                error(node, family == .ipv6
+                    ? "an IPv6 service groups clients by prefix length; write a number from 1 to 128, like 'netmask: 64'"
+                    : "netmask '\(text)' is IPv6, but this is an IPv4 service; write a dotted mask like 255.255.255.0 or a length 0–32")
+                return nil
+            }
+            let value = mask.ipv4Value ?? 0
+            let length = value.leadingZeroBitCount == 32 ? 0 : (~value).leadingZeroBitCount
+            guard length == 32 || value << UInt32(length) == 0 else {
+                error(node, "netmask \(text) is not contiguous; write a mask like 255.255.255.0 (ones then zeros)")
+                return nil
+            }
+            return length
+        }
+        switch family {
+        case .ipv4:
+            if let text = node.scalarText, let n = Int(text), n > 32 {
+                error(node, "netmask /\(n) is longer than an IPv4 address; for an IPv4 service use 0–32 or a dotted mask like 255.255.255.0")
+                return nil
+            }
+            return integer(node, "netmask prefix length", in: 0...32)
+        case .ipv6:
+            return integer(node, "IPv6 netmask prefix length", in: 1...128)
+        }
+    }
+
+    private mutating func checkPortZero(_ service: VirtualService, _ f: Fields) {
+        guard case .address(_, _, 0) = service.key, service.persistence == nil, let n = f["port"] else { return }
+        error(n, "port 0 (every port) needs persistence, or connections of one client would be spread over servers; add 'persistence: { timeout: 360 }'")
+    }
+
+    private mutating func firewallMatch(_ node: YAMLNode, key: ServiceKey) -> FirewallMatch? {
+        guard case .fwmark(_, let family) = key,
+              let f = fields(node, of: "match", allowed: ConfigKeys.match) else { return nil }
+        guard let vipNode = f["vip"] else {
+            error(node, "match needs 'vip', the address whose packets get the mark")
+            return nil
+        }
+        guard let vip = address(vipNode, "match vip") else { return nil }
+        if vip.family != family {
+            error(vipNode, "match vip \(vip) is \(vip.family), but the service's family is \(family)")
+        }
+        var match = FirewallMatch(vip: vip)
+        if let n = f["protocol"] {
+            guard let name = choice(n, "protocol", from: IPProtocol.allCases.map(\.rawValue)),
+                  let proto = IPProtocol(rawValue: name) else { return nil }
+            match.protocol = proto
+        }
+        for item in f["ports"].flatMap({ items($0, of: "match ports") }) ?? [] {
+            if let range = portRange(item) { match.ports.append(range) }
+        }
+        return match
+    }
+
+    private mutating func portRange(_ node: YAMLNode) -> PortRange? {
+        guard let text = node.scalarText, text.contains("-") else {
+            return integer(node, "match port", in: UInt16(1)...UInt16.max).map { PortRange($0) }
+        }
+        let ends = text.split(separator: "-", omittingEmptySubsequences: false).map { UInt16($0) }
+        guard ends.count == 2, let lower = ends[0], let upper = ends[1], lower >= 1, lower <= upper else {
+            error(node, "port range '\(text)' is not valid; write LOW-HIGH with 1 ≤ LOW ≤ HIGH ≤ 65535, like \"8000-8080\"")
+            return nil
+        }
+        return PortRange(lower, upper)
+    }
+}

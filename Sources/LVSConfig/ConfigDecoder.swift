@@ -1,0 +1,161 @@
+import LVSModel
+
+/// Walks the composed YAML and builds the desired state, collecting a diagnostic for every
+/// problem instead of stopping at the first. Each `decode…` returns nil where it reported an error.
+struct ConfigDecoder {
+    /// Past this many, further errors are summarised: a wrong file should not flood a terminal.
+    static let diagnosticLimit = 200
+
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+    private var suppressed = 0
+
+    init(file: String) { self.file = file }
+
+    mutating func error(_ node: YAMLNode, _ message: String) {
+        error(at: node.location, message)
+    }
+
+    mutating func error(at location: SourceLocation, _ message: String) {
+        if diagnostics.count < Self.diagnosticLimit {
+            diagnostics.append(Diagnostic(.error, file: file, at: location, message))
+        } else {
+            suppressed += 1
+            let summary = "\(suppressed) more errors not shown; fix the ones above first"
+            diagnostics[Self.diagnosticLimit - 1] = Diagnostic(.error, file: file, at: location, summary)
+        }
+    }
+
+    mutating func warning(_ node: YAMLNode, _ message: String) {
+        guard diagnostics.count < Self.diagnosticLimit else { return }
+        diagnostics.append(Diagnostic(.warning, file: file, at: node.location, message))
+    }
+
+    // MARK: Structure
+
+    /// The keys of a mapping node, after checking it is a mapping, that every key is a known,
+    /// unrepeated scalar, and reporting the unknown ones with a suggestion.
+    mutating func fields(_ node: YAMLNode, of what: String, allowed: [String],
+                         ignoring ignored: (String) -> Bool = { _ in false }) -> Fields? {
+        guard case .mapping(let pairs) = node.content else {
+            error(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), found \(node.kindName)")
+            return nil
+        }
+        var values: [String: YAMLPair] = [:]
+        for pair in pairs {
+            guard let name = pair.key.scalarText else {
+                error(pair.key, "keys of \(what) must be plain words, found \(pair.key.kindName)")
+                continue
+            }
+            if ignored(name) { continue }
+            guard allowed.contains(name) else {
+                error(pair.key, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            if let first = values[name] {
+                error(pair.key, "duplicate key '\(name)' in \(what); it was already given at line \(first.key.location.line)")
+                continue
+            }
+            values[name] = pair
+        }
+        return Fields(node: node, values: values)
+    }
+
+    /// The items of a list; a null value is an empty list.
+    mutating func items(_ node: YAMLNode, of what: String) -> [YAMLNode]? {
+        if node.isNull { return [] }
+        guard case .sequence(let items) = node.content else {
+            error(node, "\(what) must be a list, found \(node.kindName)")
+            return nil
+        }
+        return items
+    }
+
+    // MARK: Scalars
+
+    mutating func string(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = node.scalarText, !node.isNull else {
+            error(node, "\(what) must be a string, found \(node.kindName)")
+            return nil
+        }
+        return text
+    }
+
+    /// A whole number in `range`; quoted digits are accepted, as operators often quote ports.
+    mutating func integer<T: FixedWidthInteger>(_ node: YAMLNode, _ what: String, in range: ClosedRange<T>) -> T? {
+        guard let text = node.scalarText, !node.isNull else {
+            error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found \(node.kindName)")
+            return nil
+        }
+        guard let value = Int64(text) else {
+            error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
+            return nil
+        }
+        guard value >= Int64(range.lowerBound), value <= Int64(range.upperBound) else {
+            error(node, "\(what) \(value) is out of range; valid: \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return T(value)
+    }
+
+    mutating func boolean(_ node: YAMLNode, _ what: String) -> Bool? {
+        if case .scalar(let text, plain: true) = node.content {
+            switch text.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: break
+            }
+        }
+        let found = node.scalarText.map { "'\($0)'" } ?? node.kindName
+        error(node, "\(what) must be true or false, found \(found)")
+        return nil
+    }
+
+    /// One of `choices`, with a suggestion for a near miss.
+    mutating func choice(_ node: YAMLNode, _ what: String, from choices: [String]) -> String? {
+        guard let text = string(node, what) else { return nil }
+        guard choices.contains(text) else {
+            error(node, "unknown \(what) '\(text)'\(Suggestion.phrase(for: text, in: choices)); valid: \(choices.joined(separator: ", "))")
+            return nil
+        }
+        return text
+    }
+
+    mutating func address(_ node: YAMLNode, _ what: String) -> IPAddress? {
+        guard let text = string(node, what) else { return nil }
+        guard let address = IPAddress(text) else {
+            error(node, "\(what) '\(text)' is not an IP address; write an IPv4 address like 198.51.100.10 or an IPv6 address like 2001:db8::10")
+            return nil
+        }
+        return address
+    }
+
+    mutating func prefix(_ node: YAMLNode, _ what: String) -> IPPrefix? {
+        guard let text = string(node, what) else { return nil }
+        if let prefix = IPPrefix(text) { return prefix }
+        let parts = text.split(separator: "/", maxSplits: 1)
+        if let address = IPAddress(String(parts[0])), parts.count == 2, let length = Int(parts[1]),
+           (0...address.family.bitWidth).contains(length)
+        {
+            error(node, "\(what) '\(text)' has host bits set; did you mean \(address.masked(to: length))/\(length)?")
+        } else {
+            error(node, "\(what) '\(text)' is not an address prefix; write ADDRESS/LENGTH like 198.51.100.0/24 or 2001:db8::/64")
+        }
+        return nil
+    }
+}
+
+/// The checked keys of one mapping.
+struct Fields {
+    let node: YAMLNode
+    let values: [String: YAMLPair]
+
+    subscript(_ key: String) -> YAMLNode? {
+        guard let value = values[key]?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// Where the key itself stands, for errors about the key rather than its value.
+    func keyLocation(_ key: String) -> SourceLocation? { values[key]?.key.location }
+}
+

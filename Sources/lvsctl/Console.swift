@@ -1,0 +1,34 @@
+import Foundation
+import LVSConfig
+
+/// Writes to a standard stream, colouring diagnostics only on a terminal and never when
+/// `NO_COLOR` is set.
+struct Console {
+    let handle: FileHandle
+    let fd: Int32
+
+    static let standardOutput = Console(handle: .standardOutput, fd: STDOUT_FILENO)
+    static let standardError = Console(handle: .standardError, fd: STDERR_FILENO)
+
+    var colored: Bool {
+        isatty(fd) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+    }
+
+    func write(_ text: String) { handle.write(Data(text.utf8)) }
+
+    func print(_ diagnostic: Diagnostic) {
+        guard colored else { return write("\(diagnostic)\n") }
+        let color = diagnostic.severity == .error ? "\u{1B}[1;31m" : "\u{1B}[1;33m"
+        let location = "\u{1B}[1m\(diagnostic.file):\(diagnostic.line):\(diagnostic.column):\u{1B}[0m"
+        write("\(location) \(color)\(diagnostic.severity.rawValue):\u{1B}[0m \(diagnostic.message)\n")
+    }
+}
+
+enum JSON {
+    /// Stable output: sorted keys, pretty-printed, no escaped slashes.
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

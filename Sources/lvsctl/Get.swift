@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the live IPVS table.")
+}
