@@ -1,0 +1,138 @@
+public import LVSModel
+
+/// The kernel's IPVS table, read and written over generic netlink (libnl) on one socket that
+/// stays open for the life of the value.
+///
+/// Not `Sendable`: libnl sockets are not thread-safe, so one thread owns the adapter. Errors
+/// come out as `IPVSError`, the kernel's errno translated by what was being done.
+public final class IPVSKernel: IPVSTableAccess {
+    private let socket: NetlinkSocket
+    private let family: Int32
+
+    /// Connects to IPVS. When the kernel does not know the `IPVS` family (the module is not
+    /// loaded and the kernel predates module autoload), runs `modprobe ip_vs` and tries again.
+    ///
+    /// - Throws: `.unavailable` when IPVS cannot be reached, `.permissionDenied` without
+    ///   CAP_NET_ADMIN (checked here with a harmless GET_INFO, so that it surfaces at once).
+    public init() throws(IPVSError) {
+        let context = "connecting to IPVS"
+        do {
+            socket = try NetlinkSocket()
+        } catch {
+            throw ErrnoTranslation.error(error, operation: nil, context: context, isModuleLoaded: ModuleLoader.isLoaded)
+        }
+        if let family = socket.resolve(family: "IPVS") {
+            self.family = family
+        } else if ModuleLoader.load("ip_vs"), let family = socket.resolve(family: "IPVS") {
+            self.family = family
+        } else {
+            throw IPVSError(.unavailable, context: context)
+        }
+        try check(socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.getInfo)]), context: context)
+    }
+
+    // MARK: Reading
+
+    /// Reads the whole table: the service dump, then one server dump per service (pipelined,
+    /// see `perform(_:stopAtFirstFailure:)`), the timeouts, the sync daemons and the version;
+    /// counters from the 64-bit statistics.
+    ///
+    /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
+    /// servers, and one listed twice by a dump that raced a change is kept once.
+    public func snapshot() throws(IPVSError) -> LiveState {
+        let context = "reading the IPVS table"
+        var services: [(service: VirtualService, counters: Counters)] = []
+        var seen = Set<ServiceKey>()
+        try check(socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.getService, isDump: true)]) {
+            (_, reply) throws(NetlinkError) in
+            let entry = try VirtualService.decode(try reply.attributes.required(CommandAttribute.service, "service"))
+            if seen.insert(entry.0.key).inserted { services.append(entry) }
+        }, context: context)
+
+        var servers = [[RealServer]](repeating: [], count: services.count)
+        var serverStatistics = [[ServerKey: ServerStatistics]](repeating: [:], count: services.count)
+        let serverDumps = services.map { entry in
+            NetlinkRequest(command: IPVSCommand.getDestination, isDump: true) { (message: borrowing NetlinkMessage) throws(NetlinkError) in
+                try entry.service.key.putIdentityNest(into: message)
+            }
+        }
+        try check(socket.exchange(family: family, serverDumps) { (index, reply) throws(NetlinkError) in
+            let nest = try reply.attributes.required(CommandAttribute.destination, "server")
+            let (server, statistics) = try RealServer.decode(nest, serviceFamily: services[index].service.key.family)
+            servers[index].append(server)
+            serverStatistics[index][server.key] = statistics
+        }, context: context)
+
+        var timeouts: Timeouts?
+        var daemons: [SyncDaemon] = []
+        var info: KernelInfo?
+        let settings = [NetlinkRequest(command: IPVSCommand.getConfig),
+                        NetlinkRequest(command: IPVSCommand.getDaemon, isDump: true),
+                        NetlinkRequest(command: IPVSCommand.getInfo)]
+        try check(socket.exchange(family: family, settings) { (index, reply) throws(NetlinkError) in
+            switch index {
+            case 0: timeouts = Timeouts(reply: reply.attributes)
+            case 1: daemons.append(try SyncDaemon.decode(try reply.attributes.required(CommandAttribute.daemon, "sync daemon")))
+            default: info = try KernelInfo(reply: reply.attributes)
+            }
+        }, context: context)
+
+        var statistics: [ServiceKey: ServiceStatistics] = [:]
+        statistics.reserveCapacity(services.count)
+        var table: [VirtualService] = []
+        table.reserveCapacity(services.count)
+        for (index, entry) in services.enumerated() {
+            var service = entry.service
+            service.servers = servers[index]
+            table.append(service)
+            statistics[service.key] = ServiceStatistics(counters: entry.counters, servers: serverStatistics[index])
+        }
+        return LiveState(table: IPVSTable(services: table, timeouts: timeouts, syncDaemons: daemons),
+                         info: info, statistics: statistics)
+    }
+
+    // MARK: Writing
+
+    /// Carries out one write.
+    public func perform(_ operation: IPVSOperation) throws(IPVSError) {
+        if let error = perform([operation])[0].error { throw error }
+    }
+
+    /// Carries out several writes, pipelined: a window of requests (up to 64, fewer when the
+    /// socket's receive buffer is small) leaves in one `sendmsg`, and their ACKs are then
+    /// collected and matched by sequence number. The kernel executes the requests of a window
+    /// in order, exactly as if they had been sent one at a time, so a server may follow its
+    /// service in the same batch; what pipelining saves is a round trip per operation, which
+    /// dominates applying large plans.
+    ///
+    /// - Parameter stopAtFirstFailure: send no further window after one with a failure. The
+    ///   other operations of that window have already reached the kernel and report their own
+    ///   outcome; the operations after it report `.notSent`.
+    /// - Returns: one outcome per operation, in order.
+    public func perform(_ operations: [IPVSOperation], stopAtFirstFailure: Bool = true) -> [OperationOutcome] {
+        let results = socket.exchange(family: family, operations.map(\.request), stopAfterFailure: stopAtFirstFailure)
+        return zip(operations, results).map { operation, result in
+            switch result {
+            case nil: return .notSent
+            case .success?: return .done
+            case .failure(let failure)?:
+                return .failed(ErrnoTranslation.error(failure, operation: operation, context: operation.summary,
+                                                      isModuleLoaded: ModuleLoader.isLoaded))
+            }
+        }
+    }
+
+    /// Deletes every service and its servers (`ipvsadm -C`). Timeouts and sync daemons stay.
+    public func flush() throws(IPVSError) {
+        try check(socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.flush)]), context: "flushing the IPVS table")
+    }
+
+    // MARK: Helpers
+
+    /// Throws the first failure of a read's requests.
+    private func check(_ results: [Result<Void, NetlinkError>?], context: String) throws(IPVSError) {
+        for case .failure(let failure)? in results {
+            throw ErrnoTranslation.error(failure, operation: nil, context: context, isModuleLoaded: ModuleLoader.isLoaded)
+        }
+    }
+}
