@@ -3,7 +3,10 @@ public import LVSModel
 /// Writes desired state as a config file that `ConfigLoader` reads back to the same value:
 /// how `lvsctl get` and `lvsctl import` hand a live table to an operator.
 public enum ConfigWriter {
-    public static func yaml(_ state: DesiredState) -> String {
+    /// A comment to write after a service's first line (server nil) or after a server.
+    public typealias Comment = (ServiceKey, ServerKey?) -> String?
+
+    public static func yaml(_ state: DesiredState, comment: Comment? = nil) -> String {
         var out = "version: \(DesiredState.currentVersion)\n"
         if case .limited(let vips, let marks) = state.scope {
             let markTexts = marks.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\"\($0.lowerBound)-\($0.upperBound)\"" }
@@ -21,7 +24,8 @@ public enum ConfigWriter {
         guard !state.table.services.isEmpty else { return out + "services: []\n" }
         out += "services:\n"
         for service in state.table.services {
-            out += serviceBlock(service, name: state.names[service.key], match: state.firewallMatches[service.key])
+            out += serviceBlock(service, name: state.names[service.key], match: state.firewallMatches[service.key],
+                                comment: comment)
         }
         return out
     }
@@ -34,8 +38,10 @@ public enum ConfigWriter {
         }
     }
 
-    private static func serviceBlock(_ service: VirtualService, name: String?, match: FirewallMatch?) -> String {
-        var lines = ["name: \(scalar(name ?? generatedName(service.key)))"]
+    private static func serviceBlock(_ service: VirtualService, name: String?, match: FirewallMatch?,
+                                     comment: Comment?) -> String {
+        func suffix(_ server: ServerKey?) -> String { comment?(service.key, server).map { "  # \($0)" } ?? "" }
+        var lines = ["name: \(scalar(name ?? generatedName(service.key)))\(suffix(nil))"]
         switch service.key {
         case .address(let proto, let address, let port):
             lines += ["vip: \(scalar(address.description))", "protocol: \(proto)", "port: \(port)"]
@@ -67,7 +73,7 @@ public enum ConfigWriter {
         lines.append(service.servers.isEmpty ? "servers: []" : "servers:")
         var block = "  - " + lines.joined(separator: "\n    ") + "\n"
         for server in service.servers {
-            block += "      - \(flowMap(fields(server, defaultPort: defaultPort)))\n"
+            block += "      - \(flowMap(fields(server, defaultPort: defaultPort)))\(suffix(server.key))\n"
         }
         return block
     }

@@ -17,6 +17,20 @@ public enum IPVSOperation: Hashable, Sendable, Codable {
     case zeroCounters(ServiceKey?)
 }
 
+/// What became of one operation of a batch.
+public enum OperationOutcome: Hashable, Sendable {
+    case done
+    case failed(IPVSError)
+    /// Not sent, because an earlier operation of the batch failed.
+    case notSent
+
+    /// The error, when the operation failed.
+    public var error: IPVSError? {
+        if case .failed(let error) = self { return error }
+        return nil
+    }
+}
+
 /// The IPVS table as something that can be read and written: the kernel over netlink, or an
 /// in-memory table for tests and offline plans. Errors are the kernel's, translated.
 public protocol IPVSTableAccess {
@@ -24,4 +38,31 @@ public protocol IPVSTableAccess {
     func snapshot() throws(IPVSError) -> LiveState
     /// Carries out one write.
     func perform(_ operation: IPVSOperation) throws(IPVSError)
+    /// Carries out several writes in order, one outcome each. A table may send them together
+    /// (the kernel adapter pipelines them); with `stopAtFirstFailure`, what follows a failure
+    /// is not sent, though a table that sends in windows may already have sent part of it.
+    func perform(_ operations: [IPVSOperation], stopAtFirstFailure: Bool) -> [OperationOutcome]
+}
+
+extension IPVSTableAccess {
+    /// One write at a time.
+    public func perform(_ operations: [IPVSOperation], stopAtFirstFailure: Bool) -> [OperationOutcome] {
+        var outcomes: [OperationOutcome] = []
+        outcomes.reserveCapacity(operations.count)
+        var failed = false
+        for operation in operations {
+            if failed && stopAtFirstFailure {
+                outcomes.append(.notSent)
+                continue
+            }
+            do {
+                try perform(operation)
+                outcomes.append(.done)
+            } catch {
+                outcomes.append(.failed(error))
+                failed = true
+            }
+        }
+        return outcomes
+    }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LVSConfig
 
@@ -15,6 +16,14 @@ struct Console {
     }
 
     func write(_ text: String) { handle.write(Data(text.utf8)) }
+
+    /// Prints `lvsctl: error: MESSAGE` and returns the exit code that ends the command.
+    static func fail(_ message: String) -> ExitCode {
+        let console = standardError
+        let label = console.colored ? "\u{1B}[1;31merror:\u{1B}[0m" : "error:"
+        console.write("lvsctl: \(label) \(message)\n")
+        return .failure
+    }
 
     func print(_ diagnostic: Diagnostic) {
         guard colored else { return write("\(diagnostic)\n") }

@@ -1,0 +1,129 @@
+public import LVSModel
+internal import Glibc
+
+/// Carries out a plan exactly as it stands, and says precisely what was done and what was not.
+/// Writes go to the table in one batch (the kernel adapter pipelines them); the first failure
+/// stops the rest, and the next plan converges from wherever the table was left.
+public struct Applier<Table: IPVSTableAccess> {
+    public let table: Table
+    /// When set, servers that are being removed are first set to weight 0 and only deleted once
+    /// their connections are gone or the time is up.
+    public var drain: DrainPolicy?
+
+    public init(table: Table, drain: DrainPolicy? = nil) {
+        self.table = table
+        self.drain = drain
+    }
+
+    public func apply(_ plan: Plan) -> ApplyReport {
+        var report = ApplyReport()
+        if let drain {
+            report.drain = self.drain(plan, policy: drain)
+            if report.drain?.failure != nil {
+                report.results = plan.changes.map { ($0, .notDone) }
+                return report
+            }
+        }
+        let operations = plan.operations
+        let outcomes = table.perform(operations, stopAtFirstFailure: true)
+        var next = 0
+        for change in plan.changes {
+            let own = outcomes[next..<next + change.operations.count]
+            next += change.operations.count
+            if let error = own.lazy.compactMap(\.error).first {
+                report.results.append((change, .failed(error)))
+            } else if own.allSatisfy({ $0 == .done }) {
+                report.results.append((change, .done))
+            } else {
+                report.results.append((change, .notDone))
+            }
+        }
+        return report
+    }
+
+    /// Quiesces every server the plan removes, then waits for their connections to end.
+    private func drain(_ plan: Plan, policy: DrainPolicy) -> DrainReport {
+        var removed: [(service: ServiceKey, server: RealServer)] = []
+        for case .deleteServer(let key, let service) in plan.operations {
+            if let server = plan.basis.service(service)?.server(key) { removed.append((service, server)) }
+        }
+        var report = DrainReport(servers: removed.map { ($0.service, $0.server.key) })
+        guard !removed.isEmpty else { return report }
+        let quiesce = removed.filter { $0.server.weight != 0 }.map { entry -> IPVSOperation in
+            var server = entry.server
+            server.weight = 0
+            return .updateServer(server, service: entry.service)
+        }
+        if let error = table.perform(quiesce, stopAtFirstFailure: true).lazy.compactMap(\.error).first {
+            report.failure = error
+            return report
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: policy.timeout)
+        while true {
+            let busy: [(ServiceKey, ServerKey)]
+            do {
+                let statistics = try table.snapshot().statistics
+                busy = report.servers.filter { service, server in
+                    let entry = statistics[service]?.servers[server]
+                    return (entry?.activeConnections ?? 0) + (entry?.inactiveConnections ?? 0) > 0
+                }
+            } catch {
+                report.failure = error
+                return report
+            }
+            report.stillConnected = busy.map { "\($0.1) in \($0.0)" }
+            if busy.isEmpty || clock.now >= deadline { return report }
+            policy.sleep(policy.pollInterval)
+        }
+    }
+}
+
+/// How long to wait for removed servers to lose their connections.
+public struct DrainPolicy: Sendable {
+    public var timeout: Duration
+    public var pollInterval: Duration
+    /// How to wait between polls; tests pass a no-op.
+    public var sleep: @Sendable (Duration) -> Void
+
+    public init(timeout: Duration, pollInterval: Duration = .seconds(1),
+                sleep: @escaping @Sendable (Duration) -> Void = DrainPolicy.sleepThread) {
+        self.timeout = timeout
+        self.pollInterval = pollInterval
+        self.sleep = sleep
+    }
+
+    public static let sleepThread: @Sendable (Duration) -> Void = { duration in
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}
+
+/// What a drain did before the plan ran.
+public struct DrainReport: Sendable {
+    public var servers: [(service: ServiceKey, server: ServerKey)]
+    /// Servers that still had connections when the time was up; they are deleted anyway.
+    public var stillConnected: [String] = []
+    public var failure: IPVSError?
+}
+
+/// The outcome of an apply, change by change.
+public struct ApplyReport: Sendable {
+    public enum Status: Hashable, Sendable {
+        case done
+        case failed(IPVSError)
+        /// Not carried out (or only in part) because an earlier write failed.
+        case notDone
+    }
+
+    public var results: [(change: Change, status: Status)] = []
+    /// When the drain itself failed (`drain.failure`), no change was attempted.
+    public var drain: DrainReport?
+
+    public var succeeded: Bool { drain?.failure == nil && results.allSatisfy { $0.status == .done } }
+    public var failures: [(change: Change, error: IPVSError)] {
+        results.compactMap { if case .failed(let error) = $0.status { ($0.change, error) } else { nil } }
+    }
+}

@@ -1,0 +1,67 @@
+public import LVSModel
+
+/// One entry of a plan: a single service, server, timeouts or sync daemon, what happens to it,
+/// why, and the kernel writes that carry it out.
+public struct Change: Hashable, Sendable, Codable {
+    public enum Action: String, Hashable, Sendable, Codable, CaseIterable {
+        case create
+        case update
+        case delete
+        /// The identity changes, which the kernel cannot edit: delete, then create.
+        case replace
+    }
+
+    public enum Object: String, Hashable, Sendable, Codable {
+        case service
+        case server
+        case timeouts
+        case sync
+    }
+
+    public var action: Action
+    public var object: Object
+    /// The service this change is about, or the one the server belongs to.
+    public var service: ServiceKey?
+    /// The operator's name for that service, when the file gives one.
+    public var name: String?
+    public var server: ServerKey?
+    public var before: [Attribute]?
+    public var after: [Attribute]?
+    /// Why, for people: which values differ, or that the entry is missing.
+    public var reason: String
+    /// The kernel writes, in order.
+    public var operations: [IPVSOperation]
+
+    public init(_ action: Action, _ object: Object, service: ServiceKey? = nil, name: String? = nil,
+                server: ServerKey? = nil, before: [Attribute]? = nil, after: [Attribute]? = nil, reason: String,
+                operations: [IPVSOperation]) {
+        self.action = action
+        self.object = object
+        self.service = service
+        self.name = name
+        self.server = server
+        self.before = before
+        self.after = after
+        self.reason = reason
+        self.operations = operations
+    }
+
+    /// The attributes whose values differ between before and after, with both values.
+    public var differences: [(name: String, before: String?, after: String?)] {
+        let old = Dictionary((before ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let new = Dictionary((after ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let names = (before ?? []).map(\.name) + (after ?? []).map(\.name).filter { old[$0] == nil }
+        return names.compactMap { old[$0] == new[$0] ? nil : ($0, old[$0], new[$0]) }
+    }
+}
+
+/// A named value of an entry, written as the config file writes it (`scheduler: wrr`).
+public struct Attribute: Hashable, Sendable, Codable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,229 @@
+public import LVSModel
+
+/// Computes the smallest set of kernel writes that turns the live table into the desired one.
+/// Pure: no I/O, so it is tested against in-memory tables and runs offline against snapshots.
+public enum Planner {
+    /// Edits in place whatever the kernel can edit, replaces only what changes identity, and never
+    /// touches services outside `desired.scope`. Timeouts and sync daemons are planned only when
+    /// the file declares them and the live side knows them (an `ipvsadm -S` snapshot does not).
+    public static func plan(desired: DesiredState, live: IPVSTable) -> Plan {
+        let scope = desired.scope
+        let managed = live.services.filter { scope.contains($0.key) }
+        var basis = IPVSTable(services: managed)
+        var changes: [Change] = []
+
+        if let wanted = desired.table.timeouts, let current = live.timeouts {
+            basis.timeouts = current
+            changes += timeoutChanges(wanted, current)
+        }
+        var syncStarts: [Change] = []
+        if let wanted = desired.table.syncDaemons, let current = live.syncDaemons {
+            basis.syncDaemons = current
+            let (stops, starts) = syncChanges(wanted, current)
+            changes += stops
+            syncStarts = starts
+        }
+        changes += serviceChanges(desired: desired.table.services, live: managed, names: desired.names)
+        changes += syncStarts
+        return Plan(changes: changes, notManaged: live.services.map(\.key).filter { !scope.contains($0) },
+                    scope: scope, basis: basis)
+    }
+
+    // MARK: Services
+
+    private static func serviceChanges(desired: [VirtualService], live: [VirtualService],
+                                       names: [ServiceKey: String]) -> [Change] {
+        let liveByKey = Dictionary(live.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let desiredKeys = Set(desired.map(\.key))
+        let created = desired.filter { liveByKey[$0.key] == nil }
+        let deleted = liveByKey.values.filter { !desiredKeys.contains($0.key) }
+        let replaced = pairs(created.map(\.key), deleted.map(\.key), by: identitySlot)
+        let replacedOld = Set(replaced.values)
+
+        var changes: [Change] = []
+        let ordered = (desired.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted()
+        let desiredByKey = Dictionary(desired.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        for key in ordered {
+            let name = names[key]
+            switch (desiredByKey[key], liveByKey[key]) {
+            case let (wanted?, current?):
+                changes += update(wanted, from: current, name: name)
+            case let (wanted?, nil):
+                if let oldKey = replaced[key], let old = liveByKey[oldKey] {
+                    changes += replace(old, with: wanted, name: name)
+                } else {
+                    changes += create(wanted, name: name)
+                }
+            case let (nil, current?):
+                changes += delete(current)
+            case (nil, nil):
+                break
+            }
+        }
+        return changes
+    }
+
+    private static func create(_ service: VirtualService, name: String?) -> [Change] {
+        [Change(.create, .service, service: service.key, name: name, after: Attributes.of(service),
+                reason: "not in the kernel", operations: [.addService(service.withoutServers)])]
+            + service.servers.map { serverCreate($0, in: service.key, name: name) }
+    }
+
+    private static func delete(_ service: VirtualService) -> [Change] {
+        service.servers.map { server in
+            Change(.delete, .server, service: service.key, server: server.key, before: Attributes.of(server),
+                   reason: "its service is not in the config", operations: [.deleteServer(server.key, service: service.key)])
+        } + [Change(.delete, .service, service: service.key, before: Attributes.of(service),
+                    reason: "not in the config", operations: [.deleteService(service.key)])]
+    }
+
+    private static func replace(_ old: VirtualService, with new: VirtualService, name: String?) -> [Change] {
+        [Change(.replace, .service, service: new.key, name: name, before: Attributes.of(old), after: Attributes.of(new),
+                reason: "\(identityDifference(old.key, new.key)) changes the service's identity, which the kernel cannot edit (was \(old.key))",
+                operations: [.deleteService(old.key), .addService(new.withoutServers)])]
+            + new.servers.map { serverCreate($0, in: new.key, name: name) }
+    }
+
+    private static func update(_ wanted: VirtualService, from current: VirtualService, name: String?) -> [Change] {
+        var changes: [Change] = []
+        if wanted.withoutServers != current.withoutServers {
+            let before = Attributes.of(current), after = Attributes.of(wanted)
+            changes.append(Change(.update, .service, service: wanted.key, name: name, before: before, after: after,
+                                  reason: reason(before, after), operations: [.updateService(wanted.withoutServers)]))
+        }
+        return changes + serverChanges(wanted, current, name: name)
+    }
+
+    // MARK: Servers
+
+    private static func serverChanges(_ wanted: VirtualService, _ current: VirtualService, name: String?) -> [Change] {
+        let key = wanted.key
+        let liveByKey = Dictionary(current.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let wantedKeys = Set(wanted.servers.map(\.key))
+        let created = wanted.servers.filter { liveByKey[$0.key] == nil }
+        let deleted = liveByKey.values.filter { !wantedKeys.contains($0.key) }
+        let replaced = pairs(created.map(\.key), deleted.map(\.key), by: \.address)
+        let replacedOld = Set(replaced.values)
+        let wantedByKey = Dictionary(wanted.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+
+        var changes: [Change] = []
+        for serverKey in (wanted.servers.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted() {
+            switch (wantedByKey[serverKey], liveByKey[serverKey]) {
+            case let (new?, old?) where new != old:
+                let before = Attributes.of(old), after = Attributes.of(new)
+                changes.append(Change(.update, .server, service: key, name: name, server: serverKey, before: before,
+                                      after: after, reason: reason(before, after),
+                                      operations: [.updateServer(new, service: key)]))
+            case let (new?, nil):
+                if let oldKey = replaced[serverKey], let old = liveByKey[oldKey] {
+                    changes.append(Change(.replace, .server, service: key, name: name, server: serverKey,
+                                          before: Attributes.of(old), after: Attributes.of(new),
+                                          reason: "port \(old.port) → \(new.port) changes the server's identity, which the kernel cannot edit",
+                                          operations: [.deleteServer(oldKey, service: key), .addServer(new, service: key)]))
+                } else {
+                    changes.append(serverCreate(new, in: key, name: name))
+                }
+            case let (nil, old?):
+                changes.append(Change(.delete, .server, service: key, name: name, server: serverKey,
+                                      before: Attributes.of(old), reason: "not in the config",
+                                      operations: [.deleteServer(serverKey, service: key)]))
+            default:
+                break
+            }
+        }
+        return changes
+    }
+
+    private static func serverCreate(_ server: RealServer, in key: ServiceKey, name: String?) -> Change {
+        Change(.create, .server, service: key, name: name, server: server.key, after: Attributes.of(server),
+               reason: "not in the kernel", operations: [.addServer(server, service: key)])
+    }
+
+    // MARK: Timeouts and sync
+
+    private static func timeoutChanges(_ wanted: Timeouts, _ current: Timeouts) -> [Change] {
+        let differs = [(wanted.tcp, current.tcp), (wanted.tcpFin, current.tcpFin), (wanted.udp, current.udp)]
+            .contains { want, have in want != nil && want != have }
+        guard differs else { return [] }
+        let shown = Timeouts(tcp: wanted.tcp.flatMap { _ in current.tcp }, tcpFin: wanted.tcpFin.flatMap { _ in current.tcpFin },
+                             udp: wanted.udp.flatMap { _ in current.udp })
+        let before = Attributes.of(shown), after = Attributes.of(wanted)
+        return [Change(.update, .timeouts, before: before, after: after, reason: reason(before, after),
+                       operations: [.setTimeouts(wanted)])]
+    }
+
+    /// Sync daemons cannot be edited: a changed one is stopped and started again. Stops come
+    /// first in the plan, starts last.
+    private static func syncChanges(_ wanted: [SyncDaemon], _ current: [SyncDaemon]) -> (stops: [Change], starts: [Change]) {
+        var stops: [Change] = [], starts: [Change] = []
+        for state in SyncDaemon.State.allCases {
+            let want = wanted.first { $0.state == state }, have = current.first { $0.state == state }
+            switch (want, have) {
+            case let (want?, have?) where !satisfies(have, want):
+                starts.append(Change(.replace, .sync, before: Attributes.of(have), after: Attributes.of(want),
+                                     reason: reason(Attributes.of(have), Attributes.of(want)) + "; a sync daemon cannot be edited, so it restarts",
+                                     operations: [.stopSyncDaemon(state), .startSyncDaemon(want)]))
+            case let (want?, nil):
+                starts.append(Change(.create, .sync, after: Attributes.of(want), reason: "not running",
+                                     operations: [.startSyncDaemon(want)]))
+            case let (nil, have?):
+                stops.append(Change(.delete, .sync, before: Attributes.of(have), reason: "not in the config",
+                                    operations: [.stopSyncDaemon(state)]))
+            default:
+                break
+            }
+        }
+        return (stops, starts)
+    }
+
+    /// A running daemon satisfies the declared one when every declared field matches; fields
+    /// left out of the file take whatever the kernel chose.
+    private static func satisfies(_ have: SyncDaemon, _ want: SyncDaemon) -> Bool {
+        have.state == want.state && have.interface == want.interface && have.syncID == want.syncID
+            && (want.maxLength == nil || want.maxLength == have.maxLength)
+            && (want.group == nil || want.group == have.group)
+            && (want.port == nil || want.port == have.port)
+            && (want.ttl == nil || want.ttl == have.ttl)
+    }
+
+    // MARK: Helpers
+
+    /// Pairs each new key with the one old key that shares its slot, where exactly one of each
+    /// does: those are replacements rather than unrelated creates and deletes.
+    private static func pairs<Key: Hashable, Slot: Hashable>(_ new: [Key], _ old: [Key], by slot: (Key) -> Slot) -> [Key: Key] {
+        let newBySlot = Dictionary(grouping: new, by: slot), oldBySlot = Dictionary(grouping: old, by: slot)
+        var result: [Key: Key] = [:]
+        for (slot, newKeys) in newBySlot {
+            if newKeys.count == 1, let oldKeys = oldBySlot[slot], oldKeys.count == 1 { result[newKeys[0]] = oldKeys[0] }
+        }
+        return result
+    }
+
+    private struct Slot: Hashable {
+        var proto: IPProtocol?
+        var address: IPAddress?
+        var mark: UInt32?
+    }
+
+    /// Address services on the same protocol and VIP, or fwmark services with the same mark:
+    /// a changed port or family is a replacement of that service.
+    private static func identitySlot(_ key: ServiceKey) -> Slot {
+        switch key {
+        case .address(let proto, let address, _): Slot(proto: proto, address: address)
+        case .fwmark(let mark, _): Slot(mark: mark)
+        }
+    }
+
+    private static func identityDifference(_ old: ServiceKey, _ new: ServiceKey) -> String {
+        switch (old, new) {
+        case let (.address(_, _, oldPort), .address(_, _, newPort)): "port \(oldPort) → \(newPort)"
+        default: "family \(old.family) → \(new.family)"
+        }
+    }
+
+    private static func reason(_ before: [Attribute], _ after: [Attribute]) -> String {
+        let change = Change(.update, .service, before: before, after: after, reason: "", operations: [])
+        return change.differences.map { "\($0.name) \($0.before ?? "unset") → \($0.after ?? "unset")" }
+            .joined(separator: ", ")
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import IPVSKernel
+import LVSConfig
+import LVSModel
+import LVSPlan
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Change the kernel to match the config, or carry out a saved plan.",
+        discussion: """
+            Shows the plan, asks for confirmation on a terminal (or needs --yes), executes it, then reads the \
+            kernel again and confirms nothing is left to do. A saved PLANFILE is applied only while the kernel \
+            still holds the table it was computed from.
+            """)
+
+    @Option(name: [.short, .customLong("file")], help: "The config file to converge to.")
+    var file: String?
+
+    @Argument(help: "A plan saved with 'lvsctl plan --out', instead of -f.")
+    var planFile: String?
+
+    @Flag(help: "Apply without asking; needed when there is no terminal.")
+    var yes = false
+
+    @Option(help: "Drain servers being removed: set them to weight 0 first and delete them once their connections end, waiting at most this many seconds.")
+    var drain: Int?
+
+    @Flag(help: "Allow a plan that deletes more than half of the managed services, or all of them.")
+    var allowMassDelete = false
+
+    @Option(help: .hidden)
+    var lockFile = HostLock.defaultPath
+
+    func validate() throws {
+        if (file == nil) == (planFile == nil) { throw ValidationError("give either -f FILE or a PLANFILE") }
+        if let drain, drain < 0 { throw ValidationError("--drain takes a number of seconds, 0 or more") }
+    }
+
+    func run() throws {
+        let desired = try file.map(Inputs.desiredState)
+        let lock = try HostLock(path: lockFile)
+        let kernel = try Inputs.kernel()
+        let live = try Inputs.liveState(from: kernel)
+        let plan: Plan
+        let target: DesiredState
+        if let desired {
+            plan = Planner.plan(desired: desired, live: live.table)
+            target = desired
+        } else {
+            plan = try savedPlan(planFile ?? "", live: live.table)
+            do {
+                target = try plan.target()
+            } catch {
+                throw Console.fail("the plan file does not apply to the table it was made from: \(error)")
+            }
+        }
+        if !allowMassDelete {
+            do {
+                try plan.checkMassDeletion()
+            } catch {
+                throw Console.fail(error.description)
+            }
+        }
+        print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        guard !plan.isEmpty else { return }
+        try confirm()
+
+        let policy = drain.map { DrainPolicy(timeout: .seconds($0)) }
+        let report = Applier(table: kernel, drain: policy).apply(plan)
+        ApplyReportPrinter.print(report)
+        guard report.succeeded else { throw ExitCode.failure }
+
+        let after = try Inputs.liveState(from: kernel)
+        let remaining = Planner.plan(desired: target, live: after.table)
+        guard remaining.isEmpty else {
+            Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
+            throw Console.fail("the kernel still differs after apply (changed meanwhile?); run apply again")
+        }
+        withExtendedLifetime(lock) {}
+        print("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
+    }
+
+    private func savedPlan(_ path: String, live: IPVSTable) throws -> Plan {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw Console.fail("cannot read plan file '\(path)'")
+        }
+        let plan: Plan
+        do {
+            plan = try PlanJSON.decode(Array(bytes))
+        } catch {
+            throw Console.fail("\(path): \(error)")
+        }
+        guard plan.isCurrent(for: live) else {
+            throw Console.fail("stale plan: the kernel's table changed since '\(path)' was made; run 'lvsctl plan' again")
+        }
+        return plan
+    }
+
+    private func confirm() throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw Console.fail("no terminal to confirm on; run with --yes to apply without asking")
+        }
+        Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            throw Console.fail("apply cancelled; nothing was changed")
+        }
+    }
+}
+
+/// Says what an apply did, change by change, when it did not all go through.
+enum ApplyReportPrinter {
+    static func print(_ report: ApplyReport) {
+        if let drain = report.drain, !drain.servers.isEmpty {
+            Swift.print("Drained \(drain.servers.count) server(s) to weight 0 before removing them.")
+            if !drain.stillConnected.isEmpty {
+                Console.standardError.write("lvsctl: warning: still connected when the drain time ran out: \(drain.stillConnected.joined(separator: ", "))\n")
+            }
+        }
+        if let failure = report.drain?.failure {
+            Console.standardError.write("lvsctl: error: draining failed, nothing else was changed: \(failure)\n")
+            return
+        }
+        guard !report.succeeded else { return }
+        let err = Console.standardError
+        for (_, error) in report.failures { err.write("lvsctl: error: \(error)\n") }
+        for (title, status) in [("Done", ApplyReport.Status.done), ("Not done", .notDone)] {
+            let changes = report.results.filter { $0.status == status }.map(\.change)
+            guard !changes.isEmpty else { continue }
+            err.write("\(title) (\(changes.count)):\n")
+            for change in changes { err.write("  \(change.action.rawValue) \(describe(change))\n") }
+        }
+        err.write("Failed (\(report.failures.count)):\n")
+        for (change, _) in report.failures { err.write("  \(change.action.rawValue) \(describe(change))\n") }
+        err.write("The table is partly changed. Fix the cause and run apply again: it converges from where it stopped.\n")
+    }
+
+    private static func describe(_ change: Change) -> String {
+        switch change.object {
+        case .service: "service \(change.service?.description ?? "")"
+        case .server: "server \(change.server?.description ?? "") in \(change.service?.description ?? "")"
+        case .timeouts: "timeouts"
+        case .sync: "sync daemon"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import IPVSKernel
+import LVSConfig
+import LVSModel
+
+/// Reading what commands work on: the config file, a saved snapshot, or the kernel. Each prints
+/// its own errors and ends the command with exit code 1.
+enum Inputs {
+    /// The desired state in `path`, or exit 1 after printing every diagnostic.
+    static func desiredState(_ path: String) throws -> DesiredState {
+        let result = ConfigLoader.load(path: path)
+        for diagnostic in result.diagnostics { Console.standardError.print(diagnostic) }
+        guard let state = result.state else { throw ExitCode.failure }
+        return state
+    }
+
+    /// A table saved by `ipvsadm -Sn` or `lvsctl get --output json`, told apart by content.
+    static func snapshot(_ path: String) throws -> LiveState {
+        guard let bytes = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
+            throw Console.fail("cannot read snapshot '\(path)': no such file")
+        }
+        if bytes.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{") {
+            do {
+                return try LiveStateJSON.decode(Array(bytes))
+            } catch {
+                throw Console.fail("\(path): not a valid lvsctl JSON snapshot: \(error)")
+            }
+        }
+        let result = IPVSAdmFormat.parse(String(decoding: bytes, as: UTF8.self), file: path)
+        for diagnostic in result.diagnostics { Console.standardError.print(diagnostic) }
+        guard let table = result.table else { throw ExitCode.failure }
+        return LiveState(table: table)
+    }
+
+    /// The kernel adapter, or exit 1 with the reason IPVS cannot be reached.
+    static func kernel() throws -> IPVSKernel {
+        do {
+            return try IPVSKernel()
+        } catch {
+            throw Console.fail(error.description)
+        }
+    }
+
+    static func liveState(from kernel: IPVSKernel) throws -> LiveState {
+        do {
+            return try kernel.snapshot()
+        } catch {
+            throw Console.fail(error.description)
+        }
+    }
+}

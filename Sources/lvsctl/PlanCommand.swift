@@ -1,0 +1,59 @@
+import ArgumentParser
+import LVSConfig
+import LVSModel
+import LVSPlan
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would change, without changing anything.",
+        discussion: """
+            Diffs the config against the kernel, or against a snapshot (--live) so CI needs no kernel. \
+            With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+            """)
+
+    @Option(name: [.short, .customLong("file")], help: "The config file.")
+    var file: String
+
+    @Option(help: "Diff against a saved snapshot instead of the kernel: ipvsadm -Sn output or lvsctl get --output json ('-' for standard input).")
+    var live: String?
+
+    @Option(name: .shortAndLong, help: "text (a readable diff), json (docs/json.md) or ipvsadm (commands that carry the plan out).")
+    var output: PlanFormat = .text
+
+    @Option(help: "Also save the plan as JSON to this file, for 'lvsctl apply PLANFILE'.")
+    var out: String?
+
+    @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
+    var detailedExitcode = false
+
+    func run() throws {
+        let desired = try Inputs.desiredState(file)
+        let live = try self.live.map(Inputs.snapshot) ?? Inputs.liveState(from: Inputs.kernel())
+        let plan = Planner.plan(desired: desired, live: live.table)
+        switch output {
+        case .text: print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        case .json: print(try PlanJSON.encode(plan))
+        case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
+        }
+        do {
+            try plan.checkMassDeletion()
+        } catch {
+            Console.standardError.write("lvsctl: warning: apply will refuse this plan: \(error)\n")
+        }
+        if let out {
+            do {
+                try (PlanJSON.encode(plan) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+            } catch {
+                throw Console.fail("cannot write plan file '\(out)': \(error)")
+            }
+        }
+        if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
+    }
+}
+
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case ipvsadm
+}
