@@ -1,0 +1,104 @@
+import LVSModel
+
+/// Builds a table from ipvsadm lines, collecting a diagnostic for each bad line instead of
+/// stopping at the first. Lines are applied in order, as `ipvsadm -R` applies them.
+struct IPVSAdmParser {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+    private var services: [ServiceKey: VirtualService] = [:]
+    /// Kept apart from `services` and sorted once at the end: appending to
+    /// `VirtualService.servers` re-sorts on every insert.
+    private var servers: [ServiceKey: [RealServer]] = [:]
+    private var serviceLines: [ServiceKey: Int] = [:]
+    private var serverLines: [ServiceKey: [ServerKey: Int]] = [:]
+    /// Services whose `-A` line was rejected: their `-a` lines are not reported again as
+    /// referring to a missing service.
+    private var rejectedServices: Set<ServiceKey> = []
+
+    init(file: String) { self.file = file }
+
+    var table: IPVSTable {
+        IPVSTable(services: services.values.map { service in
+            var service = service
+            service.servers = servers[service.key] ?? []
+            return service
+        })
+    }
+
+    mutating func read(_ text: String) {
+        for var words in IPVSAdmToken.lines(of: text) {
+            if words.first?.text == "ipvsadm" { words.removeFirst() }
+            guard let first = words.first else { continue }
+            do {
+                try readLine(IPVSAdmArguments(words), first: first)
+            } catch {
+                diagnostics.append(Diagnostic(.error, file: file, at: error.location, error.message))
+            }
+        }
+    }
+
+    mutating func warn(_ token: IPVSAdmToken, _ message: String) {
+        diagnostics.append(Diagnostic(.warning, file: file, at: token.location, message))
+    }
+
+    private mutating func readLine(_ arguments: IPVSAdmArguments, first: IPVSAdmToken) throws(IPVSAdmLineError) {
+        guard let (command, commandToken) = arguments.command else {
+            throw IPVSAdmLineError(first, "this line has no command; start it with -A (add a service) or -a (add a real server)")
+        }
+        for (option, given) in arguments.inOrder where !Self.allows(command, option) {
+            throw IPVSAdmLineError(given.name, Self.misplaced(option, on: command))
+        }
+        switch command {
+        case .addService:
+            let (key, token) = try serviceKey(arguments, command: commandToken)
+            if let line = serviceLines[key] {
+                throw IPVSAdmLineError(commandToken, "service \(key.ipvsadmArguments) is already added at line \(line)")
+            }
+            do {
+                services[key] = try virtualService(key, named: token, arguments)
+                serviceLines[key] = commandToken.location.line
+            } catch {
+                rejectedServices.insert(key)
+                throw error
+            }
+        case .addServer:
+            let (key, token) = try serviceKey(arguments, command: commandToken)
+            guard services[key] != nil else {
+                if rejectedServices.contains(key) { return }
+                throw IPVSAdmLineError(token,
+                                       "service \(key.ipvsadmArguments) is not added before this line; an -A line for it must come first")
+            }
+            let server = try realServer(arguments, service: key, command: commandToken)
+            if let line = serverLines[key]?[server.key] {
+                throw IPVSAdmLineError(arguments[.realServer]?.value ?? commandToken,
+                                       "real server \(server.key) is already added to \(key.ipvsadmArguments) at line \(line)")
+            }
+            servers[key, default: []].append(server)
+            serverLines[key, default: [:]][server.key] = commandToken.location.line
+        default:  // -C, the only other command: later lines start from an empty table.
+            self = IPVSAdmParser(file: file, diagnostics: diagnostics)
+        }
+    }
+
+    private init(file: String, diagnostics: [Diagnostic]) {
+        self.file = file
+        self.diagnostics = diagnostics
+    }
+
+    private static func allows(_ command: IPVSAdmOption, _ option: IPVSAdmOption) -> Bool {
+        switch (command, option.role) {
+        case (.clear, _): false
+        case (_, .service): true
+        case (.addService, .serviceSetting), (.addServer, .serverSetting): true
+        default: false
+        }
+    }
+
+    private static func misplaced(_ option: IPVSAdmOption, on command: IPVSAdmOption) -> String {
+        switch (command, option.role) {
+        case (.clear, _): "\(command.displayName) clears the table and takes no options; remove \(option.displayName)"
+        case (_, .serviceSetting): "\(option.displayName) is a service setting: it belongs on the service's -A line, not on an \(command.displayName) line"
+        default: "\(option.displayName) is a real-server setting: it belongs on an -a line, not on an \(command.displayName) line"
+        }
+    }
+}

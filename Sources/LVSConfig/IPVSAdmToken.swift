@@ -1,0 +1,56 @@
+/// One blank-separated word of an ipvsadm line, with where it starts so that a diagnostic
+/// can point at exactly the word that is wrong.
+struct IPVSAdmToken: Hashable, Sendable {
+    var text: String
+    var location: SourceLocation
+
+    /// The part of the word from character `offset` on, located where that part starts:
+    /// used to point into `--tun-port=0` or into one name of `-b sh-fallback,bad`.
+    func suffix(from offset: Int) -> IPVSAdmToken {
+        IPVSAdmToken(text: String(text.unicodeScalars.dropFirst(offset)),
+                     location: SourceLocation(line: location.line, column: location.column + offset))
+    }
+
+    /// Splits text into lines of words the way `ipvsadm -R` does: blanks and tabs separate words,
+    /// `#` starts a comment that runs to the end of the line, and lines without words are left
+    /// out. Columns count Unicode scalars from 1.
+    static func lines(of text: String) -> [[IPVSAdmToken]] {
+        var lines: [[IPVSAdmToken]] = []
+        var words: [IPVSAdmToken] = []
+        var word = String.UnicodeScalarView()
+        var start = SourceLocation(line: 1, column: 1)
+        var line = 1, column = 0
+        var inComment = false
+
+        func endWord() {
+            if !word.isEmpty { words.append(IPVSAdmToken(text: String(word), location: start)) }
+            word = String.UnicodeScalarView()
+        }
+
+        for scalar in text.unicodeScalars {
+            column += 1
+            switch scalar {
+            case "\n":
+                endWord()
+                if !words.isEmpty { lines.append(words) }
+                words = []
+                inComment = false
+                line += 1
+                column = 0
+            case _ where inComment:
+                continue
+            case "#":
+                endWord()
+                inComment = true
+            case " ", "\t", "\r":
+                endWord()
+            default:
+                if word.isEmpty { start = SourceLocation(line: line, column: column) }
+                word.append(scalar)
+            }
+        }
+        endWord()
+        if !words.isEmpty { lines.append(words) }
+        return lines
+    }
+}
