@@ -33,9 +33,10 @@ public final class IPVSKernel: IPVSTableAccess {
 
     // MARK: Reading
 
-    /// Reads the whole table: the service dump, then one server dump per service (pipelined,
-    /// see `perform(_:stopAtFirstFailure:)`), the timeouts, the sync daemons and the version;
-    /// counters from the 64-bit statistics.
+    /// Reads the whole table: the service dump, then one server dump per service (the kernel
+    /// has no dump of all servers, and a socket runs one dump at a time), the timeouts, the
+    /// sync daemons and the version; counters from the 64-bit statistics. Counters lag the
+    /// traffic by up to two seconds: the kernel folds its per-CPU counters on a timer.
     ///
     /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
     /// servers, and one listed twice by a dump that raced a change is kept once.

@@ -37,14 +37,15 @@ final class NetlinkSocket {
     private let handle: OpaquePointer
     private let callbacks: OpaquePointer
     /// The largest number of requests in one window; bounded so that the replies of a window
-    /// (one socket buffer each for dumps) fit the socket's receive buffer.
+    /// (an ACK, or for an error the request echoed back) fit the socket's receive buffer.
     let maximumWindow: Int
     /// The state of the window being received; nil between exchanges.
     private var round: Round?
 
-    private static let receiveBufferBytes: Int32 = 8 << 20
-    /// A dump reply occupies at most one 32 KiB socket buffer plus its bookkeeping.
-    private static let bytesPerReply = 40 << 10
+    private static let receiveBufferBytes: Int32 = 4 << 20
+    /// Generous room per reply: an ACK is one small socket buffer (about 1 KiB of memory
+    /// accounting, more with the echoed request of an error).
+    private static let bytesPerReply = 4 << 10
     private static let messageBufferBytes = 32 << 10
 
     /// What the receive callbacks fill in for the current window.
@@ -93,40 +94,37 @@ final class NetlinkSocket {
         return id >= 0 ? id : nil
     }
 
-    /// Sends `requests` to `family` in windows of at most `maximumWindow` and returns each
-    /// request's outcome, in the order given; nil for a request never sent.
+    /// Sends `requests` to `family` in windows and returns each request's outcome, in the order
+    /// given; nil for a request never sent.
+    ///
+    /// A window holds up to `maximumWindow` requests and at most one dump, which closes it: a
+    /// socket runs one dump at a time (a second one gets `EBUSY`), and an IPVS dump always
+    /// needs a second round, triggered by reading the first, before it ends. Dumps therefore
+    /// go one by one, while plain requests (all writes) share windows.
     ///
     /// - Parameters:
     ///   - stopAfterFailure: send no further window once a request has failed (requests of the
     ///     window already sent are still carried out by the kernel and reported).
     ///   - onReply: called for each data message with the index of its request; an error it
     ///     throws becomes that request's outcome.
-    ///
-    /// A dump that meets another dump still running (`EBUSY`, possible only when a previous
-    /// dump in the same window did not fit one socket buffer) is sent again in a later window.
     func exchange(family: Int32, _ requests: [NetlinkRequest], stopAfterFailure: Bool = false,
                   onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void = { (_, _) throws(NetlinkError) in })
         -> [Result<Void, NetlinkError>?]
     {
         var outcomes = [Result<Void, NetlinkError>?](repeating: nil, count: requests.count)
-        var queue = Array(requests.indices)
-        var retried = Set<Int>()
-        var position = 0
+        var start = requests.startIndex
         withoutActuallyEscaping(onReply) { onReply in
-            while position < queue.count {
-                let window = queue[position..<min(position + maximumWindow, queue.count)]
-                position = window.endIndex
-                let results = run(family: family, window.map { ($0, requests[$0]) }, onReply: onReply)
-                var failed = false
-                for (index, result) in results {
-                    if case .failure(.kernel(EBUSY)) = result, requests[index].isDump, retried.insert(index).inserted {
-                        queue.append(index)
-                        continue
-                    }
-                    if case .failure = result { failed = true }
-                    outcomes[index] = result
+            while start < requests.endIndex {
+                var end = start
+                repeat {
+                    end += 1
+                } while end < requests.endIndex && end - start < maximumWindow && !requests[end - 1].isDump
+                let results = run(family: family, (start..<end).map { ($0, requests[$0]) }, onReply: onReply)
+                for (index, result) in results { outcomes[index] = result }
+                start = end
+                if stopAfterFailure && results.values.contains(where: { if case .failure = $0 { true } else { false } }) {
+                    break
                 }
-                if failed && stopAfterFailure { break }
             }
         }
         return outcomes

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The kernel test suite, run INSIDE the VM against the test binary built on the host:
+#
+#   swift build --build-tests --scratch-path .build-kernel
+#   scripts/vm-run.sh scripts/kernel-suite.sh
+#
+# Loads IPVS and runs the KernelTests suite (Swift Testing) of IPVSKernelTests; extra
+# arguments go to the test binary (e.g. --filter KernelTests/deletes).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+scratch=${LVSCTL_SCRATCH:-$repo/.build-kernel}
+binary=$scratch/debug/lvsctlPackageTests.xctest
+
+[[ -x $binary ]] || { echo "kernel-suite: $binary missing; build it on the host first (see the header of this script)" >&2; exit 2; }
+
+modprobe ip_vs
+export LVSCTL_KERNEL_TESTS=1
+# Keep writes of the test run (Foundation's caches) off the read-only host file system.
+export HOME=${TMPDIR:-/tmp}
+
+if (($#)); then
+  exec "$binary" --testing-library swift-testing "$@"
+else
+  exec "$binary" --testing-library swift-testing --filter 'IPVSKernelTests\.KernelTests'
+fi
