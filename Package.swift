@@ -36,6 +36,7 @@ let package = Package(
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),
+        .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], swiftSettings: strict),
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig"],
                     swiftSettings: strict),
     ]

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// The command line on the host, without a kernel: what CI runs against snapshots.
+@Suite("lvsctl commands")
+struct CommandTests {
+    @Test("validate exits 0 on every example", arguments: exampleNames)
+    func validateExamples(_ name: String) throws {
+        let result = try lvsctl("validate", "-f", example(name))
+        #expect(result.status == 0, "\(result.error)")
+    }
+
+    @Test("validate exits 1 and names FILE:LINE:COLUMN, as text and as JSON")
+    func validateInvalid() throws {
+        let file = try temporaryFile("bad.yaml", "version: 1\nservices:\n  - { vip: 198.51.100.1, port: 80, scheduler: wrrr }\n")
+        let text = try lvsctl("validate", "-f", file)
+        #expect(text.status == 1)
+        #expect(text.error.contains("\(file):3:47: error: unknown scheduler 'wrrr' (did you mean 'wrr'?)"))
+        let json = try lvsctl("validate", "-f", file, "--output", "json")
+        #expect(json.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(report["valid"] as? Bool == false)
+        let first = try #require((report["diagnostics"] as? [[String: Any]])?.first)
+        #expect(first["line"] as? Int == 3 && first["column"] as? Int == 47)
+    }
+
+    @Test("plan against an ipvsadm snapshot: JSON summary and detailed exit codes")
+    func offlinePlan() throws {
+        let snapshot = try temporaryFile("live.txt", """
+            -A -t 198.51.100.10:80 -s rr
+            -a -t 198.51.100.10:80 -r 203.0.113.11:8080 -m -w 1
+            -a -t 198.51.100.10:80 -r 203.0.113.99:8080 -m -w 1
+            -A -t 203.0.113.250:80 -s rr
+
+            """)
+        let result = try lvsctl("plan", "-f", example("nat-web-farm"), "--live", snapshot, "--output", "json", "--detailed-exitcode")
+        #expect(result.status == 2, "\(result.error)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        let summary = try #require(plan["summary"] as? [String: Int])
+        #expect(summary == ["create": 6, "update": 1, "delete": 2, "replace": 0])
+        let changes = try #require(plan["changes"] as? [[String: Any]])
+        #expect(changes.first?["action"] as? String == "update")
+        #expect((changes.first?["before"] as? [String: String])?["scheduler"] == "rr")
+        #expect((changes.first?["after"] as? [String: String])?["scheduler"] == "wlc")
+        #expect(changes.contains { $0["server"] as? String == "203.0.113.99:8080" && $0["action"] as? String == "delete" })
+
+        let same = try temporaryFile("same.txt", try expectedTable("nat-web-farm"))
+        #expect(try lvsctl("plan", "-f", example("nat-web-farm"), "--live", same, "--detailed-exitcode").status == 0)
+        #expect(try lvsctl("plan", "-f", "/nonexistent.yaml", "--live", same, "--detailed-exitcode").status == 1)
+    }
+
+    @Test("a mass deletion is flagged in plan output")
+    func massDeletionWarning() throws {
+        let empty = try temporaryFile("empty.yaml", "version: 1\nservices: []\n")
+        let live = try temporaryFile("live.txt", try expectedTable("nat-web-farm"))
+        let result = try lvsctl("plan", "-f", empty, "--live", live)
+        #expect(result.status == 0)
+        #expect(result.error.contains("apply will refuse this plan: refusing a plan that deletes all 2 managed services"))
+        #expect(result.output.contains("Plan: 0 to add, 0 to change, 8 to destroy."))
+    }
+
+    @Test("import turns ipvsadm -Sn output into a config that reproduces it", arguments: exampleNames)
+    func importReproduces(_ name: String) throws {
+        let save = try expectedTable(name).split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
+        let saved = try temporaryFile("\(name).txt", save + "\n")
+        let imported = try lvsctl("import", saved)
+        #expect(imported.status == 0, "\(imported.error)")
+        let config = try temporaryFile("\(name).yaml", imported.output)
+        #expect(try lvsctl("validate", "-f", config).status == 0)
+        let plan = try lvsctl("plan", "-f", config, "--live", saved, "--detailed-exitcode")
+        #expect(plan.status == 0, "\(plan.output)\(plan.error)")
+    }
+
+    @Test("apply needs -f or a plan file, not both")
+    func applyArguments() throws {
+        #expect(try lvsctl("apply").status != 0)
+        #expect(try lvsctl("apply", "-f", example("nat-web-farm"), "plan.json").status != 0)
+    }
+}
