@@ -1,12 +1,21 @@
 /// An IPVS table kept in memory that answers like the kernel does (same errors for the same
 /// mistakes). Unit tests run planners and appliers against it, and offline plans apply to it.
 public final class InMemoryTable: IPVSTableAccess {
-    public private(set) var table: IPVSTable
+    private var services: [ServiceKey: VirtualService]
+    private var timeouts: Timeouts?
+    private var syncDaemons: [SyncDaemon]?
     /// Every operation performed, in order: lets tests count kernel writes.
     public private(set) var log: [IPVSOperation] = []
 
     public init(_ table: IPVSTable = IPVSTable(timeouts: Timeouts(tcp: 900, tcpFin: 120, udp: 300), syncDaemons: [])) {
-        self.table = table
+        services = Dictionary(table.services.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        timeouts = table.timeouts
+        syncDaemons = table.syncDaemons
+    }
+
+    /// The table as it stands.
+    public var table: IPVSTable {
+        IPVSTable(services: Array(services.values), timeouts: timeouts, syncDaemons: syncDaemons)
     }
 
     public func snapshot() throws(IPVSError) -> LiveState { LiveState(table: table) }
@@ -20,61 +29,63 @@ public final class InMemoryTable: IPVSTableAccess {
         let context = "\(operation)"
         switch operation {
         case .addService(let service):
-            guard table.service(service.key) == nil else { throw IPVSError(.serviceExists, context: context) }
-            table.services.append(service.withoutServers)
+            guard services[service.key] == nil else { throw IPVSError(.serviceExists, context: context) }
+            services[service.key] = service.withoutServers
         case .updateService(let service):
-            let index = try serviceIndex(service.key, context)
-            let servers = table.services[index].servers
-            table.services[index] = service.withoutServers
-            table.services[index].servers = servers
+            let servers = try existing(service.key, context).servers
+            var updated = service.withoutServers
+            updated.servers = servers
+            services[service.key] = updated
         case .deleteService(let key):
-            table.services.remove(at: try serviceIndex(key, context))
+            _ = try existing(key, context)
+            services[key] = nil
         case .addServer(let server, let key):
-            let index = try serviceIndex(key, context)
-            guard table.services[index].server(server.key) == nil else { throw IPVSError(.serverExists, context: context) }
+            var service = try existing(key, context)
+            guard service.server(server.key) == nil else { throw IPVSError(.serverExists, context: context) }
             try check(server, in: key, context)
-            table.services[index].servers.append(server)
+            service.servers.append(server)
+            services[key] = service
         case .updateServer(let server, let key):
-            let index = try serviceIndex(key, context)
-            guard let position = table.services[index].servers.firstIndex(where: { $0.key == server.key }) else {
+            var service = try existing(key, context)
+            guard let position = service.servers.firstIndex(where: { $0.key == server.key }) else {
                 throw IPVSError(.serverNotFound, context: context)
             }
             try check(server, in: key, context)
-            table.services[index].servers[position] = server
+            service.servers[position] = server
+            services[key] = service
         case .deleteServer(let serverKey, let key):
-            let index = try serviceIndex(key, context)
-            guard let position = table.services[index].servers.firstIndex(where: { $0.key == serverKey }) else {
+            var service = try existing(key, context)
+            guard let position = service.servers.firstIndex(where: { $0.key == serverKey }) else {
                 throw IPVSError(.serverNotFound, context: context)
             }
-            table.services[index].servers.remove(at: position)
-        case .setTimeouts(let timeouts):
-            var current = table.timeouts ?? Timeouts()
-            current.tcp = timeouts.tcp ?? current.tcp
-            current.tcpFin = timeouts.tcpFin ?? current.tcpFin
-            current.udp = timeouts.udp ?? current.udp
-            table.timeouts = current
+            service.servers.remove(at: position)
+            services[key] = service
+        case .setTimeouts(let wanted):
+            var current = timeouts ?? Timeouts()
+            current.tcp = wanted.tcp ?? current.tcp
+            current.tcpFin = wanted.tcpFin ?? current.tcpFin
+            current.udp = wanted.udp ?? current.udp
+            timeouts = current
         case .startSyncDaemon(let daemon):
-            var daemons = table.syncDaemons ?? []
+            var daemons = syncDaemons ?? []
             guard !daemons.contains(where: { $0.state == daemon.state }) else {
                 throw IPVSError(.syncDaemonRunning, context: context)
             }
             daemons.append(daemon)
-            table.syncDaemons = daemons
+            syncDaemons = daemons
         case .stopSyncDaemon(let state):
-            guard let index = table.syncDaemons?.firstIndex(where: { $0.state == state }) else {
+            guard let index = syncDaemons?.firstIndex(where: { $0.state == state }) else {
                 throw IPVSError(.syncDaemonNotRunning, context: context)
             }
-            table.syncDaemons?.remove(at: index)
+            syncDaemons?.remove(at: index)
         case .zeroCounters(let key):
-            if let key { _ = try serviceIndex(key, context) }
+            if let key { _ = try existing(key, context) }
         }
     }
 
-    private func serviceIndex(_ key: ServiceKey, _ context: String) throws(IPVSError) -> Int {
-        guard let index = table.services.firstIndex(where: { $0.key == key }) else {
-            throw IPVSError(.serviceNotFound, context: context)
-        }
-        return index
+    private func existing(_ key: ServiceKey, _ context: String) throws(IPVSError) -> VirtualService {
+        guard let service = services[key] else { throw IPVSError(.serviceNotFound, context: context) }
+        return service
     }
 
     /// The kernel's own checks on a destination.

@@ -43,9 +43,10 @@ public struct Applier<Table: IPVSTableAccess> {
 
     /// Quiesces every server the plan removes, then waits for their connections to end.
     private func drain(_ plan: Plan, policy: DrainPolicy) -> DrainReport {
+        let basis = Dictionary(plan.basis.services.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var removed: [(service: ServiceKey, server: RealServer)] = []
         for case .deleteServer(let key, let service) in plan.operations {
-            if let server = plan.basis.service(service)?.server(key) { removed.append((service, server)) }
+            if let server = basis[service]?.server(key) { removed.append((service, server)) }
         }
         var report = DrainReport(servers: removed.map { ($0.service, $0.server.key) })
         guard !removed.isEmpty else { return report }
