@@ -33,6 +33,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
+        .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel"], swiftSettings: strict),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Read benchmark: a full snapshot() through the adapter against `ipvsadm -Sn` and
+# `cat /proc/net/ip_vs`, on a kernel table of 16,000 services × 4 servers.
+#
+#   scripts/bench-read.sh [RUNS]       on the host: builds lvsctl-bench in release, boots the VM
+#   scripts/bench-read.sh --inside N   (what runs in the VM)
+#
+# Each of the three readers runs RUNS times (default 5), alternating; every time is the wall
+# time of the whole command, process start included. Prints the medians, the ratios and the
+# adapter's peak memory.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+scratch=${LVSCTL_SCRATCH:-$repo/.build-kernel}
+services=16000
+servers_per_service=4
+
+if [[ ${1:-} != --inside ]]; then
+  runs=${1:-5}
+  (cd "$repo" && swift build -c release --scratch-path "$scratch" --product lvsctl-bench)
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-read.sh" --inside "$runs"
+fi
+runs=${2:-5}
+bench=$scratch/release/lvsctl-bench
+
+modprobe ip_vs
+ipvsadm -C
+
+echo "filling: $services services x $servers_per_service servers (ipvsadm -R)"
+fill_start=$(date +%s.%N)
+for ((i = 0; i < services; i++)); do
+  svc="198.51.100.$((i % 250 + 1)):$((1000 + i / 250))"
+  echo "-A -t $svc -s wlc"
+  for ((s = 1; s <= servers_per_service; s++)); do
+    echo "-a -t $svc -r 203.0.113.$s:8080 -m -w $s"
+  done
+done | ipvsadm -R
+echo "filled in $(echo "$(date +%s.%N) - $fill_start" | bc) s: $(grep -c '^TCP' /proc/net/ip_vs) services"
+
+declare -a t_snapshot t_ipvsadm t_procfs
+wall() { local start end; start=$(date +%s.%N); "$@" > /dev/null; end=$(date +%s.%N); echo "$end - $start" | bc; }
+
+for ((run = 1; run <= runs; run++)); do
+  start=$(date +%s.%N)
+  line=$("$bench")
+  t_snapshot+=("$(echo "$(date +%s.%N) - $start" | bc)")
+  t_ipvsadm+=("$(wall ipvsadm -Sn)")
+  t_procfs+=("$(wall cat /proc/net/ip_vs)")
+  echo "run $run: lvsctl-bench ${t_snapshot[-1]} s ($line) | ipvsadm -Sn ${t_ipvsadm[-1]} s | cat /proc/net/ip_vs ${t_procfs[-1]} s"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+m_snapshot=$(median "${t_snapshot[@]}")
+m_ipvsadm=$(median "${t_ipvsadm[@]}")
+m_procfs=$(median "${t_procfs[@]}")
+echo
+echo "median snapshot()        : $m_snapshot s"
+echo "median ipvsadm -Sn       : $m_ipvsadm s"
+echo "median cat /proc/net/ip_vs: $m_procfs s"
+echo "snapshot / ipvsadm       : $(echo "scale=3; $m_snapshot / $m_ipvsadm" | bc)  (goal <= 0.2)"
+echo "snapshot / procfs        : $(echo "scale=3; $m_snapshot / $m_procfs" | bc)  (goal <= 3)"
+echo "adapter peak memory      : $(sed -n 's/.*maxrss_kib=\([0-9]*\).*/\1/p' <<< "$line") KiB"
