@@ -19,7 +19,7 @@ extension ConfigDecoder {
         let timeouts = top["timeouts"].flatMap { decodeTimeouts($0) }
         let sync = top["sync"].flatMap { decodeSync($0) }
         let director = top["director"].flatMap { decodeDirector($0) }
-        guard let servicesNode = top.values["services"]?.value else {
+        guard let servicesNode = top.pair("services")?.value else {
             error(root, "the config has no 'services' list; write 'services: []' to manage an empty table on purpose")
             return nil
         }

@@ -77,17 +77,8 @@ extension ConfigDecoder {
     /// `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`.
     private mutating func addressAndPort(_ node: YAMLNode) -> (IPAddress, UInt16?)? {
         guard let text = string(node, "server address") else { return nil }
-        var host = Substring(text)
-        var port: Substring?
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-            let rest = host[host.index(after: close)...]
-            host = host[host.index(after: host.startIndex)..<close]
-            if rest.hasPrefix(":") { port = rest.dropFirst() } else if !rest.isEmpty { host = Substring(text) }
-        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.firstIndex(of: ":") {
-            port = host[host.index(after: colon)...]
-            host = host[..<colon]
-        }
-        guard let address = IPAddress(String(host)) else {
+        let (host, port) = Self.splitHostPort(text)
+        guard let address = IPAddress(host) else {
             error(node, "server address '\(text)' is not valid; write 203.0.113.11, 203.0.113.11:8080, 2001:db8::11 or [2001:db8::11]:8080")
             return nil
         }
@@ -97,5 +88,23 @@ extension ConfigDecoder {
             return nil
         }
         return (address, value)
+    }
+
+    /// Splits on the port separator, working on bytes: a bare IPv6 address has several colons
+    /// and no port, a bracketed one may be followed by `:PORT`.
+    static func splitHostPort(_ text: String) -> (host: String, port: String?) {
+        let bytes = text.utf8
+        let colon = UInt8(ascii: ":")
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty { return (host, nil) }
+            if rest.utf8.first == colon { return (host, String(rest.dropFirst())) }
+            return (text, nil)
+        }
+        guard let first = bytes.firstIndex(of: colon), bytes[bytes.index(after: first)...].firstIndex(of: colon) == nil else {
+            return (text, nil)
+        }
+        return (String(text[..<first]), String(text[text.index(after: first)...]))
     }
 }

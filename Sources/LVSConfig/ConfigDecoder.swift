@@ -41,7 +41,8 @@ struct ConfigDecoder {
             error(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), found \(node.kindName)")
             return nil
         }
-        var values: [String: YAMLPair] = [:]
+        var values: [(name: String, pair: YAMLPair)] = []
+        values.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let name = pair.key.scalarText else {
                 error(pair.key, "keys of \(what) must be plain words, found \(pair.key.kindName)")
@@ -52,11 +53,11 @@ struct ConfigDecoder {
                 error(pair.key, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
                 continue
             }
-            if let first = values[name] {
-                error(pair.key, "duplicate key '\(name)' in \(what); it was already given at line \(first.key.location.line)")
+            if let first = values.first(where: { $0.name == name }) {
+                error(pair.key, "duplicate key '\(name)' in \(what); it was already given at line \(first.pair.key.location.line)")
                 continue
             }
-            values[name] = pair
+            values.append((name, pair))
         }
         return Fields(node: node, values: values)
     }
@@ -145,17 +146,18 @@ struct ConfigDecoder {
     }
 }
 
-/// The checked keys of one mapping.
+/// The checked keys of one mapping. A mapping has a handful of keys, so a linear search beats
+/// hashing (config files can hold hundreds of thousands of mappings).
 struct Fields {
     let node: YAMLNode
-    let values: [String: YAMLPair]
+    let values: [(name: String, pair: YAMLPair)]
 
+    /// The value of `key`; nil when absent or written as null.
     subscript(_ key: String) -> YAMLNode? {
-        guard let value = values[key]?.value, !value.isNull else { return nil }
+        guard let value = pair(key)?.value, !value.isNull else { return nil }
         return value
     }
 
-    /// Where the key itself stands, for errors about the key rather than its value.
-    func keyLocation(_ key: String) -> SourceLocation? { values[key]?.key.location }
+    /// The key and value as written, null values included.
+    func pair(_ key: String) -> YAMLPair? { values.first { $0.name == key }?.pair }
 }
-

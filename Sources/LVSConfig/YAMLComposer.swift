@@ -139,11 +139,12 @@ struct YAMLComposer {
                     pairs.append(YAMLPair(key: key, value: value))
                 }
             }
-            let explicit = Set(pairs.compactMap(\.key.scalarText))
-            var seen = Set<String>()
-            for pair in merged {
-                guard let name = pair.key.scalarText, !explicit.contains(name), seen.insert(name).inserted else { continue }
-                pairs.append(pair)
+            if !merged.isEmpty {
+                var seen = Set(pairs.compactMap(\.key.scalarText))
+                for pair in merged {
+                    guard let name = pair.key.scalarText, seen.insert(name).inserted else { continue }
+                    pairs.append(pair)
+                }
             }
             composed = YAMLNode(content: .mapping(pairs), location: event.location)
         default:

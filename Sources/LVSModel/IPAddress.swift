@@ -71,13 +71,23 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
-    /// The canonical text (`inet_ntop`), without brackets.
+    /// The canonical text (`inet_ntop` form), without brackets.
     public var description: String {
-        let raw = bytes
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let af = family == .ipv4 ? AF_INET : AF_INET6
-        raw.withUnsafeBytes { src in _ = inet_ntop(af, src.baseAddress, &buffer, socklen_t(buffer.count)) }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if family == .ipv4 {
+            let value = UInt32(truncatingIfNeeded: low)
+            return "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+        }
+        var raw = in6_addr()
+        withUnsafeMutableBytes(of: &raw) { target in
+            for index in 0..<8 {
+                target[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
+                target[8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index)))
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+            guard inet_ntop(AF_INET6, &raw, buffer.baseAddress, socklen_t(buffer.count)) != nil else { return "::" }
+            return String(cString: buffer.baseAddress!)
+        }
     }
 
     /// `addr` for IPv4, `[addr]` for IPv6: the form that can be followed by `:port`.

@@ -29,40 +29,30 @@ public struct PlanTextRenderer {
         case .delete: ("-", .red, "will be destroyed")
         case .replace: ("-/+", .magenta, "must be replaced")
         }
-        var text = paint("  # \(title(change)) \(verb)", .dim) + paint(" (\(change.reason))", .dim) + "\n"
-        text += paint("  \(symbol) ", color) + "\(change.object.rawValue) \(subject(change))\n"
+        let service = change.service?.description ?? ""
+        let named = change.name.map { "\"\($0)\"" } ?? service
+        let (title, subject): (String, String) = switch change.object {
+        case .service: ("service \(named)", service)
+        case .server:
+            ("server \(change.server?.description ?? "") of \(named)", "\(change.server?.description ?? "") in \(service)")
+        case .timeouts: ("timeouts", "tcp / tcpfin / udp")
+        case .sync: ("sync daemon", change.before?.first?.value ?? change.after?.first?.value ?? "")
+        }
+        var text = paint("  # \(title) \(verb) (\(change.reason))", .dim) + "\n"
+        text += paint("  \(symbol) ", color) + "\(change.object.rawValue) \(subject)\n"
         let attributes: [(String, String)] = switch change.action {
         case .create: (change.after ?? []).map { ($0.name, $0.value) }
         case .delete: (change.before ?? []).map { ($0.name, $0.value) }
         case .update, .replace: change.differences.map { ($0.name, "\($0.before ?? "unset") → \($0.after ?? "unset")") }
         }
-        let width = attributes.map(\.0.count).max() ?? 0
+        let width = attributes.map(\.0.utf8.count).max() ?? 0
         for (name, value) in attributes {
-            text += "      \(name):" + String(repeating: " ", count: width - name.count + 1) + value + "\n"
+            text += "      \(name):"
+            text += String(repeating: " ", count: width - name.utf8.count + 1)
+            text += value
+            text += "\n"
         }
         return text
-    }
-
-    private func title(_ change: Change) -> String {
-        switch change.object {
-        case .service: "service \(displayName(change))"
-        case .server: "server \(change.server?.description ?? "") of \(displayName(change))"
-        case .timeouts: "timeouts"
-        case .sync: "sync daemon"
-        }
-    }
-
-    private func subject(_ change: Change) -> String {
-        switch change.object {
-        case .service: change.service?.description ?? ""
-        case .server: "\(change.server?.description ?? "") in \(change.service?.description ?? "")"
-        case .timeouts: "tcp / tcpfin / udp"
-        case .sync: change.before?.first?.value ?? change.after?.first?.value ?? ""
-        }
-    }
-
-    private func displayName(_ change: Change) -> String {
-        change.name.map { "\"\($0)\"" } ?? change.service?.description ?? ""
     }
 
     private enum Color: String {

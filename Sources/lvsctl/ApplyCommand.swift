@@ -33,16 +33,21 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: .hidden)
     var lockFile = HostLock.defaultPath
 
+    @OptionGroup var timing: TimingOptions
+
     func validate() throws {
         if (file == nil) == (planFile == nil) { throw ValidationError("give either -f FILE or a PLANFILE") }
         if let drain, drain < 0 { throw ValidationError("--drain takes a number of seconds, 0 or more") }
     }
 
     func run() throws {
+        var timings = Timings(enabled: timing.timings)
         let desired = try file.map(Inputs.desiredState)
+        timings.lap("load config")
         let lock = try HostLock(path: lockFile)
         let kernel = try Inputs.kernel()
         let live = try Inputs.liveState(from: kernel)
+        timings.lap("read kernel")
         let plan: Plan
         let target: DesiredState
         if let desired {
@@ -63,17 +68,22 @@ struct ApplyCommand: ParsableCommand {
                 throw Console.fail(error.description)
             }
         }
+        timings.lap("plan")
         print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        timings.lap("render")
         guard !plan.isEmpty else { return }
         try confirm()
 
         let policy = drain.map { DrainPolicy(timeout: .seconds($0)) }
         let report = Applier(table: kernel, drain: policy).apply(plan)
         ApplyReportPrinter.print(report)
+        timings.lap("write (\(plan.operations.count) operations)")
         guard report.succeeded else { throw ExitCode.failure }
 
         let after = try Inputs.liveState(from: kernel)
+        timings.lap("verify: read kernel")
         let remaining = Planner.plan(desired: target, live: after.table)
+        timings.lap("verify: plan")
         guard remaining.isEmpty else {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
             throw Console.fail("the kernel still differs after apply (changed meanwhile?); run apply again")

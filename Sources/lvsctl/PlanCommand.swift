@@ -27,15 +27,22 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
 
+    @OptionGroup var timing: TimingOptions
+
     func run() throws {
+        var timings = Timings(enabled: timing.timings)
         let desired = try Inputs.desiredState(file)
+        timings.lap("load config")
         let live = try self.live.map(Inputs.snapshot) ?? Inputs.liveState(from: Inputs.kernel())
+        timings.lap("read \(self.live == nil ? "kernel" : "snapshot")")
         let plan = Planner.plan(desired: desired, live: live.table)
+        timings.lap("plan")
         switch output {
         case .text: print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
         case .json: print(try PlanJSON.encode(plan))
         case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
         }
+        timings.lap("render")
         do {
             try plan.checkMassDeletion()
         } catch {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Write benchmark, in the VM, on a table of 16,000 services x 4 servers:
+#   - `lvsctl apply` from an empty table vs `ipvsadm -R` of the same table,
+#   - a no-op `lvsctl plan` vs `ipvsadm -Sn`,
+#   - the number of kernel writes a one-server change costs (must be 1).
+#
+#   scripts/bench-apply.sh [RUNS]       on the host: builds lvsctl in release, boots the VM
+#   scripts/bench-apply.sh --inside N   (what runs in the VM)
+#
+# Every time is the wall time of the whole command, process start included; runs alternate.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+services=16000
+servers_per_service=4
+
+if [[ ${1:-} != --inside ]]; then
+  runs=${1:-3}
+  (cd "$repo" && swift build -c release --product lvsctl)
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-apply.sh" --inside "$runs"
+fi
+runs=${2:-3}
+lvsctl=$repo/.build/release/lvsctl
+work=$(mktemp -d)
+export HOME=$work
+modprobe ip_vs
+
+for ((i = 0; i < services; i++)); do
+  svc="198.51.100.$((i % 250 + 1)):$((1000 + i / 250))"
+  echo "-A -t $svc -s wlc"
+  for ((s = 1; s <= servers_per_service; s++)); do
+    echo "-a -t $svc -r 203.0.113.$s:8080 -m -w $s"
+  done
+done > "$work/table.ipvsadm"
+"$lvsctl" import "$work/table.ipvsadm" > "$work/table.yaml"
+# One server's weight changes: the first '-a' line's server, weight 1 -> 7.
+sed '0,/weight: 1 }/s//weight: 7 }/' "$work/table.yaml" > "$work/changed.yaml"
+echo "table: $services services x $servers_per_service servers ($(wc -l < "$work/table.yaml") lines of YAML)"
+
+wall() { local start; start=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $start" | bc; }
+restore() { ipvsadm -R < "$work/table.ipvsadm"; }
+apply() { "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete; }
+plan() { "$lvsctl" plan -f "$work/table.yaml" --detailed-exitcode; }
+
+declare -a t_restore t_apply t_plan t_save
+for ((run = 1; run <= runs; run++)); do
+  ipvsadm -C; t_restore+=("$(wall restore)")
+  ipvsadm -C; t_apply+=("$(wall apply)")
+  t_plan+=("$(wall plan)")
+  t_save+=("$(wall ipvsadm -Sn)")
+  echo "run $run: ipvsadm -R ${t_restore[-1]} s | lvsctl apply ${t_apply[-1]} s | lvsctl plan (no-op) ${t_plan[-1]} s | ipvsadm -Sn ${t_save[-1]} s"
+done
+
+writes=$("$lvsctl" plan -f "$work/changed.yaml" --output json | grep -c '"updateServer"' || true)
+"$lvsctl" apply -f "$work/changed.yaml" --yes > "$work/apply-one.txt"
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+m_restore=$(median "${t_restore[@]}"); m_apply=$(median "${t_apply[@]}")
+m_plan=$(median "${t_plan[@]}"); m_save=$(median "${t_save[@]}")
+echo
+echo "median ipvsadm -R          : $m_restore s"
+echo "median lvsctl apply (empty): $m_apply s"
+echo "apply / ipvsadm -R         : $(echo "scale=3; $m_apply / $m_restore" | bc)  (goal <= 0.2)"
+echo "median ipvsadm -Sn         : $m_save s"
+echo "median lvsctl plan (no-op) : $m_plan s"
+echo "plan / ipvsadm -Sn         : $(echo "scale=3; $m_plan / $m_save" | bc)  (goal <= 0.2)"
+echo "kernel writes for a one-server change: $writes ($(tail -n 1 "$work/apply-one.txt"))"
