@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kernel test suite, run INSIDE the VM against the test binary built on the host:
 #
-#   swift build --build-tests --scratch-path .build-kernel
+#   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
 # Loads IPVS and runs the KernelTests suite (Swift Testing) of IPVSKernelTests; extra
@@ -9,7 +9,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-scratch=${LVSCTL_SCRATCH:-$repo/.build-kernel}
+scratch=${LVSCTL_SCRATCH:-$repo/.build}
 binary=$scratch/debug/lvsctlPackageTests.xctest
 
 [[ -x $binary ]] || { echo "kernel-suite: $binary missing; build it on the host first (see the header of this script)" >&2; exit 2; }
