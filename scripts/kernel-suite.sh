@@ -4,8 +4,8 @@
 #   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
-# Loads IPVS and runs the KernelTests suite (Swift Testing) of IPVSKernelTests; extra
-# arguments go to the test binary (e.g. --filter KernelTests/deletes).
+# Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests) and the
+# command line's (ApplyKernelTests). Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -6,15 +6,20 @@ internal import Glibc
 /// stops the rest, and the next plan converges from wherever the table was left.
 public struct Applier<Table: IPVSTableAccess> {
     public let table: Table
+    /// Carries out firewall and host changes; a plan holding such changes needs one.
+    public var host: (any HostAccess)?
     /// When set, servers that are being removed are first set to weight 0 and only deleted once
     /// their connections are gone or the time is up.
     public var drain: DrainPolicy?
 
-    public init(table: Table, drain: DrainPolicy? = nil) {
+    public init(table: Table, host: (any HostAccess)? = nil, drain: DrainPolicy? = nil) {
         self.table = table
+        self.host = host
         self.drain = drain
     }
 
+    /// Runs the plan's changes in order: host and firewall changes one by one, each run of
+    /// table changes as one pipelined batch. The first failure stops what follows.
     public func apply(_ plan: Plan) -> ApplyReport {
         var report = ApplyReport()
         if let drain {
@@ -24,21 +29,52 @@ public struct Applier<Table: IPVSTableAccess> {
                 return report
             }
         }
-        let operations = plan.operations
-        let outcomes = table.perform(operations, stopAtFirstFailure: true)
-        var next = 0
-        for change in plan.changes {
-            let own = outcomes[next..<next + change.operations.count]
-            next += change.operations.count
-            if let error = own.lazy.compactMap(\.error).first {
-                report.results.append((change, .failed(error)))
-            } else if own.allSatisfy({ $0 == .done }) {
-                report.results.append((change, .done))
+        var index = 0
+        var failed = false
+        while index < plan.changes.count {
+            if failed {
+                report.results.append((plan.changes[index], .notDone))
+                index += 1
+                continue
+            }
+            if plan.changes[index].stage == .table {
+                var end = index
+                while end < plan.changes.count, plan.changes[end].stage == .table { end += 1 }
+                let run = Array(plan.changes[index..<end])
+                report.results += applyTable(run)
+                failed = report.results.contains { if case .failed = $0.status { true } else { false } }
+                index = end
             } else {
-                report.results.append((change, .notDone))
+                let status = applyHost(plan.changes[index])
+                report.results.append((plan.changes[index], status))
+                if case .failed = status { failed = true }
+                index += 1
             }
         }
         return report
+    }
+
+    private func applyTable(_ changes: [Change]) -> [(change: Change, status: ApplyReport.Status)] {
+        let outcomes = table.perform(changes.flatMap(\.operations), stopAtFirstFailure: true)
+        var next = 0
+        return changes.map { change in
+            let own = outcomes[next..<next + change.operations.count]
+            next += change.operations.count
+            if let error = own.lazy.compactMap(\.error).first { return (change, .failed(error.description)) }
+            return (change, own.allSatisfy { $0 == .done } ? .done : .notDone)
+        }
+    }
+
+    private func applyHost(_ change: Change) -> ApplyReport.Status {
+        guard let host else { return .failed("no access to the host's setup to carry out \(change.object.rawValue) changes") }
+        for action in change.hostActions {
+            do {
+                try host.perform(action)
+            } catch {
+                return .failed(error.description)
+            }
+        }
+        return .done
     }
 
     /// Quiesces every server the plan removes, then waits for their connections to end.
@@ -114,7 +150,8 @@ public struct DrainReport: Sendable {
 public struct ApplyReport: Sendable {
     public enum Status: Hashable, Sendable {
         case done
-        case failed(IPVSError)
+        /// What went wrong, in words: the kernel's error translated, or the host command's.
+        case failed(String)
         /// Not carried out (or only in part) because an earlier write failed.
         case notDone
     }
@@ -124,7 +161,7 @@ public struct ApplyReport: Sendable {
     public var drain: DrainReport?
 
     public var succeeded: Bool { drain?.failure == nil && results.allSatisfy { $0.status == .done } }
-    public var failures: [(change: Change, error: IPVSError)] {
+    public var failures: [(change: Change, error: String)] {
         results.compactMap { if case .failed(let error) = $0.status { ($0.change, error) } else { nil } }
     }
 }

@@ -16,6 +16,23 @@ public struct Change: Hashable, Sendable, Codable {
         case server
         case timeouts
         case sync
+        /// One of lvsctl's iptables chains (firewall marks, FULLNAT source rewriting).
+        case firewall
+        /// A setting of the host: a device, an address, a sysctl, a route.
+        case host
+    }
+
+    /// When a change runs relative to the IPVS table's writes: what a service needs (its mark
+    /// rule, its VIP) exists before it, and what only a deleted service used goes after it.
+    public enum Stage: String, Hashable, Sendable, Codable, Comparable {
+        case beforeTable = "before"
+        case table
+        case afterTable = "after"
+
+        public static func < (lhs: Self, rhs: Self) -> Bool {
+            let order: [Stage] = [.beforeTable, .table, .afterTable]
+            return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+        }
     }
 
     public var action: Action
@@ -31,10 +48,22 @@ public struct Change: Hashable, Sendable, Codable {
     public var reason: String
     /// The kernel writes, in order.
     public var operations: [IPVSOperation]
+    /// What a firewall or host change does.
+    public var hostActions: [HostAction]
+    /// For firewall and host changes: what they describe (`lvs0 198.51.100.10/32`,
+    /// `net.ipv4.ip_forward`, a chain).
+    public var subject: String?
+
+    public var stage: Stage {
+        switch object {
+        case .service, .server, .timeouts, .sync: .table
+        case .firewall, .host: action == .delete ? .afterTable : .beforeTable
+        }
+    }
 
     public init(_ action: Action, _ object: Object, service: ServiceKey? = nil, name: String? = nil,
                 server: ServerKey? = nil, before: [Attribute]? = nil, after: [Attribute]? = nil, reason: String,
-                operations: [IPVSOperation]) {
+                operations: [IPVSOperation] = [], hostActions: [HostAction] = [], subject: String? = nil) {
         self.action = action
         self.object = object
         self.service = service
@@ -44,6 +73,8 @@ public struct Change: Hashable, Sendable, Codable {
         self.after = after
         self.reason = reason
         self.operations = operations
+        self.hostActions = hostActions
+        self.subject = subject
     }
 
     /// The attributes whose values differ between before and after, with both values.

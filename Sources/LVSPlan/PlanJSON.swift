@@ -60,12 +60,15 @@ public enum PlanJSON {
         var after: [String: String]?
         var reason: String
         var operations: [IPVSOperation]
+        var hostActions: [HostAction]?
+        var subject: String?
+        var stage: Change.Stage
         /// The server as a key, for reading the plan back.
         var serverKey: ServerKey?
 
         enum CodingKeys: String, CodingKey {
-            case action, object, service, name, server, before, after, reason, operations
-            case serverKey = "server_key"
+            case action, object, service, name, server, before, after, reason, operations, subject, stage
+            case serverKey = "server_key", hostActions = "host_actions"
         }
 
         init(_ change: Change) {
@@ -79,6 +82,9 @@ public enum PlanJSON {
             after = change.after.map { Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }) }
             reason = change.reason
             operations = change.operations
+            hostActions = change.hostActions.isEmpty ? nil : change.hostActions
+            subject = change.subject
+            stage = change.stage
         }
 
         var change: Change {
@@ -87,7 +93,7 @@ public enum PlanJSON {
             }
             return Change(action, object, service: service, name: name, server: serverKey,
                           before: attributes(before), after: attributes(after),
-                          reason: reason, operations: operations)
+                          reason: reason, operations: operations, hostActions: hostActions ?? [], subject: subject)
         }
     }
 }

@@ -37,6 +37,8 @@ public struct PlanTextRenderer {
             ("server \(change.server?.description ?? "") of \(named)", "\(change.server?.description ?? "") in \(service)")
         case .timeouts: ("timeouts", "tcp / tcpfin / udp")
         case .sync: ("sync daemon", change.before?.first?.value ?? change.after?.first?.value ?? "")
+        case .firewall: ("firewall chain \(change.subject ?? "")", change.subject ?? "")
+        case .host: ("host setting \(change.subject ?? "")", change.subject ?? "")
         }
         var text = paint("  # \(title) \(verb) (\(change.reason))", .dim) + "\n"
         text += paint("  \(symbol) ", color) + "\(change.object.rawValue) \(subject)\n"

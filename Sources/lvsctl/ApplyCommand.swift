@@ -153,6 +153,8 @@ enum ApplyReportPrinter {
         case .server: "server \(change.server?.description ?? "") in \(change.service?.description ?? "")"
         case .timeouts: "timeouts"
         case .sync: "sync daemon"
+        case .firewall: "firewall chain \(change.subject ?? "")"
+        case .host: "host setting \(change.subject ?? "")"
         }
     }
 }

@@ -26,7 +26,8 @@ struct ApplierTests {
 
         let report = Applier(table: table).apply(plan)
         #expect(!report.succeeded)
-        #expect(report.failures.map(\.error.kind) == [.serviceExists])
+        #expect(report.failures.count == 1)
+        #expect(report.failures.first?.error.hasSuffix("the service already exists") == true)
         #expect(report.results.map(\.status).dropFirst().allSatisfy { $0 == .notDone })
 
         let retry = Planner.plan(desired: wanted, live: try table.snapshot().table)
