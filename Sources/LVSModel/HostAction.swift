@@ -53,8 +53,8 @@ public struct FirewallChain: Hashable, Sendable, Codable, CustomStringConvertibl
 public struct HostSnapshot: Hashable, Sendable, Codable {
     /// Devices by name, with their kind (`dummy`, `ipip`, …; empty when unknown), alias and state.
     public var devices: [String: Device]
-    /// Addresses per device, as `ADDRESS/LENGTH`.
-    public var addresses: [String: [IPPrefix]]
+    /// Addresses per device.
+    public var addresses: [String: [InterfaceAddress]]
     /// Sysctl values by dotted key, for the keys that were asked for.
     public var sysctls: [String: String]
     /// The current default gateways, per family.
@@ -87,7 +87,7 @@ public struct HostSnapshot: Hashable, Sendable, Codable {
         }
     }
 
-    public init(devices: [String: Device] = [:], addresses: [String: [IPPrefix]] = [:], sysctls: [String: String] = [:],
+    public init(devices: [String: Device] = [:], addresses: [String: [InterfaceAddress]] = [:], sysctls: [String: String] = [:],
                 defaultGateways: [AddressFamily: IPAddress] = [:], fouPorts: [UInt16] = [],
                 chains: [FirewallChain: ChainState] = [:]) {
         self.devices = devices
@@ -100,6 +100,19 @@ public struct HostSnapshot: Hashable, Sendable, Codable {
 
     /// The alias lvsctl gives devices it creates; only addresses on such devices are ever removed.
     public static let ownedAlias = "managed by lvsctl"
+}
+
+/// An address on an interface, host bits and all (`192.0.2.5/24`).
+public struct InterfaceAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var address: IPAddress
+    public var prefixLength: Int
+
+    public init(_ address: IPAddress, prefixLength: Int) {
+        self.address = address
+        self.prefixLength = prefixLength
+    }
+
+    public var description: String { "\(address)/\(prefixLength)" }
 }
 
 /// A failed host action, with the command's own words.
