@@ -2,7 +2,9 @@
 /// tunnel port, or the rules of one of lvsctl's firewall chains. Values, so that plans can hold,
 /// show and save them; `LVSHost` carries them out with `ip`, `/proc/sys` and `iptables-restore`.
 public enum HostAction: Hashable, Sendable, Codable {
-    /// `ip link add NAME type KIND`, up, with the alias that marks it as lvsctl's.
+    /// `ip link add NAME type KIND`, up, with the alias that marks it as lvsctl's. The kind's
+    /// module is loaded first; for tunnel kinds loading it may already create the device
+    /// (`tunl0`, `gre0`: the fallback device that receives every tunnelled packet), which is kept.
     case createDevice(name: String, kind: String)
     /// `ip link set NAME up`.
     case setLinkUp(String)
@@ -13,8 +15,9 @@ public enum HostAction: Hashable, Sendable, Codable {
     case setSysctl(key: String, value: String)
     /// `ip route replace default via GATEWAY`.
     case replaceDefaultRoute(via: IPAddress)
-    /// `ip fou add port PORT ipproto PROTO`: a GUE receive port.
-    case addFOUPort(UInt16, ipProtocol: UInt8)
+    /// `ip fou add port PORT gue`: a receive port for Generic UDP Encapsulation. GUE, not plain
+    /// FOU (`ipproto N`): IPVS puts a GUE header naming the inner protocol before the packet.
+    case addGUEPort(UInt16)
     /// Rewrites one of lvsctl's chains atomically (`iptables-restore --noflush`), creating it and
     /// its jump from the built-in chain when missing.
     case writeChain(FirewallChain, rules: [String])
@@ -59,8 +62,8 @@ public struct HostSnapshot: Hashable, Sendable, Codable {
     public var sysctls: [String: String]
     /// The current default gateways, per family.
     public var defaultGateways: [AddressFamily: IPAddress]
-    /// GUE receive ports.
-    public var fouPorts: [UInt16]
+    /// GUE receive ports (`ip fou` ports in `gue` mode; plain FOU ports are not listed).
+    public var guePorts: [UInt16]
     /// The rules of lvsctl's chains in `iptables-save` form (without `-A CHAIN`), and whether
     /// the jump to each chain exists.
     public var chains: [FirewallChain: ChainState]
@@ -88,13 +91,13 @@ public struct HostSnapshot: Hashable, Sendable, Codable {
     }
 
     public init(devices: [String: Device] = [:], addresses: [String: [InterfaceAddress]] = [:], sysctls: [String: String] = [:],
-                defaultGateways: [AddressFamily: IPAddress] = [:], fouPorts: [UInt16] = [],
+                defaultGateways: [AddressFamily: IPAddress] = [:], guePorts: [UInt16] = [],
                 chains: [FirewallChain: ChainState] = [:]) {
         self.devices = devices
         self.addresses = addresses
         self.sysctls = sysctls
         self.defaultGateways = defaultGateways
-        self.fouPorts = fouPorts
+        self.guePorts = guePorts
         self.chains = chains
     }
 
