@@ -3,13 +3,42 @@ public import LVSModel
 /// The Linux host's setup, read with `ip -j` and /proc/sys and changed with `ip`, sysctl writes
 /// and `iptables-restore`, always with argument arrays.
 public final class LinuxHost: HostAccess {
+    let runner = CommandRunner()
+
     public init() {}
 
     public func snapshot(sysctls: [String], chains: [FirewallChain]) throws(HostError) -> HostSnapshot {
-        throw HostError(action: "reading the host", message: "not implemented yet")
+        var snapshot = HostSnapshot()
+        snapshot.devices = try IPJSON.devices(try runner.check("ip", ["-j", "-d", "link", "show"]).output)
+        snapshot.addresses = try IPJSON.addresses(try runner.check("ip", ["-j", "address", "show"]).output)
+        for family in AddressFamily.allCases {
+            let arguments = (family == .ipv6 ? ["-6"] : []) + ["-j", "route", "show", "default"]
+            snapshot.defaultGateways[family] = try IPJSON.defaultGateway(try runner.check("ip", arguments).output)
+        }
+        snapshot.guePorts = try guePorts()
+        for key in sysctls {
+            snapshot.sysctls[key] = SysctlFile.read(key)
+        }
+        var saved: [String: String] = [:]
+        for chain in chains {
+            let tool = HostCommands.iptables(chain.family, "-save")
+            let key = "\(tool) \(chain.table)"
+            if saved[key] == nil { saved[key] = try iptablesSave(tool, table: chain.table) }
+            snapshot.chains[chain] = IPTablesSave.chainState(saved[key] ?? "", chain: chain)
+        }
+        return snapshot
     }
 
-    public func perform(_ action: HostAction) throws(HostError) {
-        throw HostError(action: "\(action)", message: "not implemented yet")
+    /// `ip fou show` fails when the fou module is not loaded, which means no ports.
+    private func guePorts() throws(HostError) -> [UInt16] {
+        let result = try runner.run("ip", ["-j", "fou", "show"])
+        return result.succeeded ? try IPJSON.guePorts(result.output) : []
+    }
+
+    /// A table that was never loaded, or a host without iptables, holds no chains of lvsctl's.
+    private func iptablesSave(_ tool: String, table: String) throws(HostError) -> String {
+        guard runner.locate(tool) != nil else { return "" }
+        let result = try runner.run(tool, ["-t", table])
+        return result.succeeded ? result.output : ""
     }
 }

@@ -1,0 +1,47 @@
+import LVSModel
+internal import Foundation
+internal import Glibc
+
+/// A sysctl as its file under /proc/sys: read for the snapshot, written by `setSysctl`.
+enum SysctlFile {
+    /// `net.ipv4.conf.all.arp_ignore` → `/proc/sys/net/ipv4/conf/all/arp_ignore`. Like sysctl(8),
+    /// dots and slashes trade places, so a device named `eth0.100` is written `eth0/100` in a key.
+    static func path(_ key: String, root: String = "/proc/sys") -> String {
+        root + "/" + String(key.map { $0 == "." ? "/" : $0 == "/" ? "." : $0 })
+    }
+
+    /// The value with its trailing newline removed, or nil when the file does not exist (a
+    /// device not created yet, a module not loaded) or cannot be read.
+    static func read(_ key: String) -> String? {
+        guard let file = fopen(path(key), "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            bytes += buffer.prefix(count)
+            if count < buffer.count { break }
+        }
+        guard ferror(file) == 0 else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func write(_ key: String, _ value: String) throws(HostError) {
+        let target = path(key)
+        let action = "write \(value) to \(target)"
+        let fd = open(target, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw HostError(action: action, message: HostErrorWording.sysctl(key, errno: code, reason: String(cString: strerror(code))))
+        }
+        defer { close(fd) }
+        let line = Array((value + "\n").utf8)
+        let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count else {
+            let code = errno
+            let reason = written < 0 ? String(cString: strerror(code)) : "short write"
+            throw HostError(action: action, message: HostErrorWording.sysctl(key, errno: written < 0 ? code : 0,
+                                                                            reason: "the kernel refused the value: \(reason)"))
+        }
+    }
+}
