@@ -25,13 +25,7 @@ work=$(mktemp -d)
 export HOME=$work
 modprobe ip_vs
 
-for ((i = 0; i < services; i++)); do
-  svc="198.51.100.$((i % 250 + 1)):$((1000 + i / 250))"
-  echo "-A -t $svc -s wlc"
-  for ((s = 1; s <= servers_per_service; s++)); do
-    echo "-a -t $svc -r 203.0.113.$s:8080 -m -w $s"
-  done
-done > "$work/table.ipvsadm"
+"$repo/scripts/make-table.sh" "$services" "$servers_per_service" > "$work/table.ipvsadm"
 "$lvsctl" import "$work/table.ipvsadm" > "$work/table.yaml"
 # One server's weight changes: the first '-a' line's server, weight 1 -> 7.
 sed '0,/weight: 1 }/s//weight: 7 }/' "$work/table.yaml" > "$work/changed.yaml"

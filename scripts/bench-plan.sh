@@ -17,13 +17,7 @@ lvsctl=$repo/.build/release/lvsctl
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for ((i = 0; i < services; i++)); do
-  svc="198.51.100.$((i % 250 + 1)):$((1000 + i / 250))"
-  echo "-A -t $svc -s wlc"
-  for ((s = 1; s <= servers_per_service; s++)); do
-    echo "-a -t $svc -r 203.0.113.$s:8080 -m -w $s"
-  done
-done > "$work/same.ipvsadm"
+"$repo/scripts/make-table.sh" "$services" "$servers_per_service" > "$work/same.ipvsadm"
 "$lvsctl" import "$work/same.ipvsadm" > "$work/table.yaml"
 echo "-C" > "$work/empty.ipvsadm"
 awk 'NR % 500 == 2 { sub(/-w [0-9]+/, "-w 9") } { print }' "$work/same.ipvsadm" > "$work/changed.ipvsadm"

@@ -1,9 +1,10 @@
 import LVSModel
 
 extension ConfigDecoder {
-    /// A real server, written as a mapping or as a bare `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`.
+    /// A real server, written as a mapping or as a bare `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`,
+    /// and whether it is reached by FULLNAT.
     mutating func server(_ node: YAMLNode, of key: ServiceKey, forwarding outer: ForwardingSpec,
-                         weight defaultWeight: UInt32) -> RealServer? {
+                         weight defaultWeight: UInt32) -> (server: RealServer, fullNAT: Bool)? {
         let servicePort: UInt16 = if case .address(_, _, let port) = key { port } else { 0 }
         var server: RealServer
         var portNode: YAMLNode?
@@ -35,7 +36,8 @@ extension ConfigDecoder {
             guard thresholds(f, into: &server), let weight = weight ?? defaultWeight else { return nil }
             server.weight = weight
         }
-        return check(server, portNode: portNode, node: node, key: key, servicePort: servicePort) ? server : nil
+        return check(server, portNode: portNode, node: node, key: key, servicePort: servicePort)
+            ? (server, spec.isFullNAT) : nil
     }
 
     private mutating func thresholds(_ f: Fields, into server: inout RealServer) -> Bool {

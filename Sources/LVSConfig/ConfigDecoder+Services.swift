@@ -3,6 +3,7 @@ import LVSModel
 extension ConfigDecoder {
     mutating func decodeServices(_ node: YAMLNode, defaults: ServiceDefaults, extraSchedulers: [Scheduler],
                                  scope: Scope, into state: inout DesiredState) {
+        let dip = state.director?.address
         guard let list = items(node, of: "services") else { return }
         var keys: [ServiceKey: Int] = [:]
         var names: [String: Int] = [:]
@@ -26,6 +27,14 @@ extension ConfigDecoder {
                 state.names[service.key] = name
             }
             if let match = decoded.match { state.firewallMatches[service.key] = match }
+            if !decoded.fullNAT.isEmpty {
+                if dip == nil {
+                    error(item, "FULLNAT rewrites the source of packets to the director's address towards the servers; set director.address")
+                } else if let dip, dip.family != service.key.family {
+                    error(item, "FULLNAT rewrites the source to director.address \(dip), which is \(dip.family), but this service is \(service.key.family)")
+                }
+                state.fullNATServers[service.key] = decoded.fullNAT
+            }
             services.append(service)
         }
         state.table.services = services
@@ -36,6 +45,7 @@ extension ConfigDecoder {
         var name: String?
         var nameNode: YAMLNode?
         var match: FirewallMatch?
+        var fullNAT: Set<ServerKey> = []
     }
 
     private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
@@ -56,16 +66,18 @@ extension ConfigDecoder {
         let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(f, inheriting: defaults.forwarding))
         let weight = f["weight"].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
         var servers: [ServerKey: Int] = [:]
+        var fullNAT: Set<ServerKey> = []
         for item in f["servers"].flatMap({ items($0, of: "servers of \(what)") }) ?? [] {
-            guard let server = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
+            guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
             if let line = servers[server.key] {
                 error(item, "duplicate real server \(server.key) in \(what); it is already listed at line \(line)")
                 continue
             }
             servers[server.key] = item.location.line
             service.servers.append(server)
+            if isFullNAT { fullNAT.insert(server.key) }
         }
-        return DecodedService(service: service, name: name, nameNode: f["name"], match: match)
+        return DecodedService(service: service, name: name, nameNode: f["name"], match: match, fullNAT: fullNAT)
     }
 
     /// The service's identity: `fwmark` (with an optional `family`), or `vip` + `protocol` + `port`.

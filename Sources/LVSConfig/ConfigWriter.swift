@@ -25,7 +25,7 @@ public enum ConfigWriter {
         out += "services:\n"
         for service in state.table.services {
             out += serviceBlock(service, name: state.names[service.key], match: state.firewallMatches[service.key],
-                                comment: comment)
+                                fullNAT: state.fullNATServers[service.key] ?? [], comment: comment)
         }
         return out
     }
@@ -39,7 +39,7 @@ public enum ConfigWriter {
     }
 
     private static func serviceBlock(_ service: VirtualService, name: String?, match: FirewallMatch?,
-                                     comment: Comment?) -> String {
+                                     fullNAT: Set<ServerKey>, comment: Comment?) -> String {
         func suffix(_ server: ServerKey?) -> String { comment?(service.key, server).map { "  # \($0)" } ?? "" }
         var lines = ["name: \(scalar(name ?? generatedName(service.key)))\(suffix(nil))"]
         switch service.key {
@@ -73,15 +73,15 @@ public enum ConfigWriter {
         lines.append(service.servers.isEmpty ? "servers: []" : "servers:")
         var block = "  - " + lines.joined(separator: "\n    ") + "\n"
         for server in service.servers {
-            block += "      - \(flowMap(fields(server, defaultPort: defaultPort)))\(suffix(server.key))\n"
+            block += "      - \(flowMap(fields(server, defaultPort: defaultPort, fullNAT: fullNAT.contains(server.key))))\(suffix(server.key))\n"
         }
         return block
     }
 
-    private static func fields(_ server: RealServer, defaultPort: UInt16) -> [(String, String)] {
+    private static func fields(_ server: RealServer, defaultPort: UInt16, fullNAT: Bool) -> [(String, String)] {
         var pairs = [("address", scalar(server.address.description))]
         if server.port != defaultPort { pairs.append(("port", "\(server.port)")) }
-        pairs.append(("forward", server.forwarding.name))
+        pairs.append(("forward", fullNAT ? "fullnat" : server.forwarding.name))
         if case .tunnel(let tunnel) = server.forwarding, tunnel != .ipip {
             var tunnelPairs = [("type", tunnel.typeName)]
             switch tunnel {

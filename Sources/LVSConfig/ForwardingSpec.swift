@@ -16,9 +16,15 @@ struct ForwardingSpec {
     /// The method lvsctl uses when no level names one, as ipvsadm does.
     static let defaultMethod = "dr"
 
+    /// The kernel's methods, and FULLNAT, which lvsctl builds from masquerading plus a source rewrite.
+    static let methods = Forwarding.names + ["fullnat"]
+
+    var isFullNAT: Bool { method == "fullnat" }
+
+    /// What the kernel's table holds: FULLNAT is masquerading there.
     var forwarding: Forwarding {
         switch method ?? Self.defaultMethod {
-        case "nat": .nat
+        case "nat", "fullnat": .nat
         case "tun": .tunnel(tunnel ?? .ipip)
         case "local": .local
         default: .dr
@@ -31,7 +37,7 @@ extension ConfigDecoder {
     /// method in force is not `tun`.
     mutating func forwardingSpec(_ f: Fields, inheriting outer: ForwardingSpec = ForwardingSpec()) -> ForwardingSpec {
         var spec = ForwardingSpec()
-        if let n = f["forward"] { spec.method = choice(n, "forwarding method", from: Forwarding.names) }
+        if let n = f["forward"] { spec.method = choice(n, "forwarding method", from: ForwardingSpec.methods) }
         if let n = f["tunnel"] {
             spec.tunnel = tunnel(n)
             spec.tunnelNode = n

@@ -52,7 +52,7 @@ struct IPVSAdmParser {
         case .addService:
             let (key, token) = try serviceKey(arguments, command: commandToken)
             if let line = serviceLines[key] {
-                throw IPVSAdmLineError(commandToken, "service \(key.ipvsadmArguments) is already added at line \(line)")
+                throw IPVSAdmLineError(commandToken, "service \(IPVSAdmFormat.arguments(key).joined(separator: " ")) is already added at line \(line)")
             }
             do {
                 services[key] = try virtualService(key, named: token, arguments)
@@ -66,12 +66,12 @@ struct IPVSAdmParser {
             guard services[key] != nil else {
                 if rejectedServices.contains(key) { return }
                 throw IPVSAdmLineError(token,
-                                       "service \(key.ipvsadmArguments) is not added before this line; an -A line for it must come first")
+                                       "service \(IPVSAdmFormat.arguments(key).joined(separator: " ")) is not added before this line; an -A line for it must come first")
             }
             let server = try realServer(arguments, service: key, command: commandToken)
             if let line = serverLines[key]?[server.key] {
                 throw IPVSAdmLineError(arguments[.realServer]?.value ?? commandToken,
-                                       "real server \(server.key) is already added to \(key.ipvsadmArguments) at line \(line)")
+                                       "real server \(server.key) is already added to \(IPVSAdmFormat.arguments(key).joined(separator: " ")) at line \(line)")
             }
             servers[key, default: []].append(server)
             serverLines[key, default: [:]][server.key] = commandToken.location.line

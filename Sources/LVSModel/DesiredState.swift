@@ -10,13 +10,18 @@ public struct DesiredState: Hashable, Sendable, Codable {
     public var names: [ServiceKey: String]
     /// The mangle rule each fwmark service needs, where the file declares one.
     public var firewallMatches: [ServiceKey: FirewallMatch]
+    /// Servers reached by FULLNAT: masquerading in the table, plus a source rewrite to the
+    /// director's address so that they need no route back to clients.
+    public var fullNATServers: [ServiceKey: Set<ServerKey>]
 
     public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
-                names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:]) {
+                names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:],
+                fullNATServers: [ServiceKey: Set<ServerKey>] = [:]) {
         self.scope = scope
         self.table = table
         self.director = director
         self.names = names
         self.firewallMatches = firewallMatches
+        self.fullNATServers = fullNATServers
     }
 }

@@ -13,21 +13,6 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
-    /// The form ipvsadm uses on its command line: `-t 198.51.100.10:80`, `-f 10 -6`.
-    public var ipvsadmArguments: String {
-        switch self {
-        case .address(let proto, let address, let port):
-            let flag = switch proto {
-            case .tcp: "-t"
-            case .udp: "-u"
-            case .sctp: "--sctp-service"
-            }
-            return "\(flag) \(address.bracketed):\(port)"
-        case .fwmark(let mark, let family):
-            return family == .ipv6 ? "-f \(mark) -6" : "-f \(mark)"
-        }
-    }
-
     /// `tcp/198.51.100.10:80`, `fwmark/10`, `fwmark/10/ipv6`: short, unambiguous and stable.
     public var description: String {
         switch self {

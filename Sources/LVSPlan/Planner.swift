@@ -6,6 +6,18 @@ public enum Planner {
     /// Edits in place whatever the kernel can edit, replaces only what changes identity, and never
     /// touches services outside `desired.scope`. Timeouts and sync daemons are planned only when
     /// the file declares them and the live side knows them (an `ipvsadm -S` snapshot does not).
+    /// The table's plan with the director's setup around it: what services need (VIPs, marks,
+    /// forwarding) comes before the table changes, what only removed services used after them.
+    /// With no host snapshot (a plan against a saved table), the host is not planned.
+    public static func plan(desired: DesiredState, live: IPVSTable, host: HostSnapshot?) -> Plan {
+        var plan = plan(desired: desired, live: live)
+        guard let host else { return plan }
+        let hostChanges = DirectorPlanner.changes(desired, host: host)
+        plan.changes = hostChanges.filter { $0.stage == .beforeTable } + plan.changes
+            + hostChanges.filter { $0.stage == .afterTable }
+        return plan
+    }
+
     public static func plan(desired: DesiredState, live: IPVSTable) -> Plan {
         let scope = desired.scope
         let managed = live.services.filter { scope.contains($0.key) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IPVSKernel
 import LVSConfig
+import LVSHost
 import LVSModel
 import LVSPlan
 
@@ -47,11 +48,12 @@ struct ApplyCommand: ParsableCommand {
         let lock = try HostLock(path: lockFile)
         let kernel = try Inputs.kernel()
         let live = try Inputs.liveState(from: kernel)
+        let host = LinuxHost()
         timings.lap("read kernel")
         let plan: Plan
         let target: DesiredState
         if let desired {
-            plan = Planner.plan(desired: desired, live: live.table)
+            plan = Planner.plan(desired: desired, live: live.table, host: try Inputs.hostSnapshot(host))
             target = desired
         } else {
             plan = try savedPlan(planFile ?? "", live: live.table)
@@ -75,14 +77,15 @@ struct ApplyCommand: ParsableCommand {
         try confirm()
 
         let policy = drain.map { DrainPolicy(timeout: .seconds($0)) }
-        let report = Applier(table: kernel, drain: policy).apply(plan)
+        let report = Applier(table: kernel, host: host, drain: policy).apply(plan)
         ApplyReportPrinter.print(report)
         timings.lap("write (\(plan.operations.count) operations)")
         guard report.succeeded else { throw ExitCode.failure }
 
         let after = try Inputs.liveState(from: kernel)
+        let hostAfter = file == nil ? nil : try Inputs.hostSnapshot(host)
         timings.lap("verify: read kernel")
-        let remaining = Planner.plan(desired: target, live: after.table)
+        let remaining = Planner.plan(desired: target, live: after.table, host: hostAfter)
         timings.lap("verify: plan")
         guard remaining.isEmpty else {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import IPVSKernel
 import LVSConfig
+import LVSHost
 import LVSModel
+import LVSPlan
 
 /// Reading what commands work on: the config file, a saved snapshot, or the kernel. Each prints
 /// its own errors and ends the command with exit code 1.
@@ -39,6 +41,15 @@ enum Inputs {
             return try IPVSKernel()
         } catch {
             throw Console.fail(error.description)
+        }
+    }
+
+    /// The parts of this host the director's plan compares: VIP device, sysctls, lvsctl's chains.
+    static func hostSnapshot(_ host: LinuxHost) throws -> HostSnapshot {
+        do {
+            return try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains)
+        } catch {
+            throw Console.fail("reading this host's setup: \(error)")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSHost
 import LVSModel
 import LVSPlan
 
@@ -34,8 +35,12 @@ struct PlanCommand: ParsableCommand {
         let desired = try Inputs.desiredState(file)
         timings.lap("load config")
         let live = try self.live.map(Inputs.snapshot) ?? Inputs.liveState(from: Inputs.kernel())
-        timings.lap("read \(self.live == nil ? "kernel" : "snapshot")")
-        let plan = Planner.plan(desired: desired, live: live.table)
+        let host = self.live == nil ? try Inputs.hostSnapshot(LinuxHost()) : nil
+        timings.lap("read \(self.live == nil ? "kernel and host" : "snapshot")")
+        if self.live != nil {
+            Console.standardError.write("lvsctl: note: a plan against a snapshot covers the IPVS table only; VIPs, sysctls and firewall rules are planned on the director itself\n")
+        }
+        let plan = Planner.plan(desired: desired, live: live.table, host: host)
         timings.lap("plan")
         switch output {
         case .text: print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")

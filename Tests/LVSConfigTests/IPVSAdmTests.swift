@@ -290,24 +290,11 @@ struct IPVSAdmErrorTests {
     }
 }
 
-/// A small, seeded generator (SplitMix64), so a failing round trip can be replayed.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random tables that ipvsadm can hold: every key kind and family, every mainline scheduler
 /// with random flags, one-packet where allowed, persistence with netmask and engine, every
 /// forwarding method ipvsadm can write, thresholds and weights over their whole range.
 private struct TableGenerator {
-    var random: SeededGenerator
+    var random: SplitMix64
 
     mutating func address(_ family: AddressFamily) -> IPAddress {
         switch family {
@@ -393,7 +380,7 @@ private struct TableGenerator {
 struct IPVSAdmRoundTripTests {
     @Test(arguments: [UInt64(1), 2, 3, 0x5EED, 0xC0FFEE])
     func parseOfSaveIsTheTable(seed: UInt64) throws {
-        var generator = TableGenerator(random: SeededGenerator(state: seed))
+        var generator = TableGenerator(random: SplitMix64(state: seed))
         for round in 0..<200 {
             let original = generator.table()
             let text = IPVSAdmFormat.save(original)
@@ -527,7 +514,7 @@ struct IPVSAdmCommandTests {
     }
 
     @Test func scriptLinesReadBackAsTheTable() throws {
-        var generator = TableGenerator(random: SeededGenerator(state: 42))
+        var generator = TableGenerator(random: SplitMix64(state: 42))
         let original = generator.table()
         let operations = original.services.flatMap { service in
             [IPVSOperation.addService(service)] + service.servers.map { .addServer($0, service: service.key) }

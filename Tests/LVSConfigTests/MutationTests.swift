@@ -2,18 +2,6 @@ import Foundation
 import LVSConfig
 import Testing
 
-/// A small, seeded generator, so a failing mutation can be reproduced from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Corrupts a file the ways people and tools do: lost or repeated lines, stray YAML punctuation,
 /// wrong indentation, truncation, huge or negative numbers, invalid UTF-8.
 func mutate(_ bytes: [UInt8], using rng: inout SplitMix64) -> [UInt8] {

@@ -1,0 +1,101 @@
+import LVSConfig
+import LVSModel
+import LVSPlan
+import Testing
+
+private func config(_ yaml: String) throws -> DesiredState {
+    let result = ConfigLoader.load(bytes: Array(yaml.utf8), file: "test.yaml")
+    return try #require(result.state, "\(result.diagnostics)")
+}
+
+private let webFarm = """
+    version: 1
+    director: { address: 203.0.113.1 }
+    services:
+      - { vip: 198.51.100.10, port: 80, forward: nat, servers: ["203.0.113.11:8080"] }
+      - { vip: 198.51.100.20, port: 80, forward: fullnat, servers: ["203.0.113.12:8080"] }
+      - { fwmark: 10, match: { vip: 198.51.100.30, ports: [80, 443] }, servers: [203.0.113.13] }
+    """
+
+@Suite("director and firewall planning")
+struct DirectorPlannerTests {
+    @Test("a bare host gets the device, every VIP, forwarding, conntrack and both chains")
+    func bareHost() throws {
+        let changes = DirectorPlanner.changes(try config(webFarm), host: HostSnapshot())
+        let actions = changes.flatMap(\.hostActions)
+        #expect(actions.first == .createDevice(name: "lvs0", kind: "dummy"))
+        for vip in ["198.51.100.10", "198.51.100.20", "198.51.100.30"] {
+            #expect(actions.contains(.addAddress(IPAddress(vip)!, prefixLength: 32, device: "lvs0")))
+        }
+        #expect(actions.contains(.setSysctl(key: "net.ipv4.ip_forward", value: "1")))
+        #expect(!actions.contains(.setSysctl(key: "net.ipv6.conf.all.forwarding", value: "1")))
+        #expect(actions.contains(.setSysctl(key: "net.ipv4.vs.conntrack", value: "1")))
+        #expect(actions.contains(.writeChain(.marks(.ipv4), rules: [
+            "-d 198.51.100.30/32 -p tcp -m multiport --dports 80,443 -j MARK --set-xmark 0xa/0xffffffff",
+        ])))
+        #expect(actions.contains(.writeChain(.fullNAT(.ipv4), rules: [
+            "-d 203.0.113.12/32 -m ipvs --vaddr 198.51.100.20/32 --vport 80 -j SNAT --to-source 203.0.113.1",
+        ])))
+        #expect(changes.allSatisfy { $0.stage == .beforeTable })
+    }
+
+    @Test("a host that already matches needs nothing")
+    func converged() throws {
+        let desired = try config(webFarm)
+        var host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: true)])
+        host.addresses["lvs0"] = ["198.51.100.10", "198.51.100.20", "198.51.100.30"].map { InterfaceAddress(IPAddress($0)!, prefixLength: 32) }
+        host.sysctls = ["net.ipv4.ip_forward": "1", "net.ipv4.vs.conntrack": "1"]
+        for (chain, rules) in FirewallPlanner.rules(for: desired) { host.chains[chain] = .init(rules: rules, jumpExists: true) }
+        #expect(DirectorPlanner.changes(desired, host: host).isEmpty)
+    }
+
+    @Test("stale VIPs leave lvsctl's own device after the table, and only there, and only in scope")
+    func staleAddresses() throws {
+        let desired = try config("version: 1\nscope: { vips: [198.51.100.0/24] }\nservices:\n  - { vip: 198.51.100.10, port: 80 }\n")
+        var host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: true)])
+        host.addresses["lvs0"] = [InterfaceAddress(IPAddress("198.51.100.10")!, prefixLength: 32),
+                                  InterfaceAddress(IPAddress("198.51.100.99")!, prefixLength: 32),
+                                  InterfaceAddress(IPAddress("203.0.113.99")!, prefixLength: 32)]
+        let changes = DirectorPlanner.changes(desired, host: host)
+        #expect(changes.map(\.hostActions) == [[.removeAddress(IPAddress("198.51.100.99")!, prefixLength: 32, device: "lvs0")]])
+        #expect(changes.first?.stage == .afterTable)
+
+        host.devices["lvs0"]?.alias = nil
+        #expect(DirectorPlanner.changes(desired, host: host).isEmpty, "a device lvsctl did not create keeps its addresses")
+    }
+
+    @Test("a dropped mark rule goes after the table; a new one comes before it")
+    func markOrdering() throws {
+        let desired = try config("version: 1\nservices:\n  - { fwmark: 2, match: { vip: 198.51.100.5, protocol: udp } }\n")
+        var host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: true)],
+                                addresses: ["lvs0": [InterfaceAddress(IPAddress("198.51.100.5")!, prefixLength: 32)]])
+        let old = "-d 198.51.100.4/32 -p tcp -j MARK --set-xmark 0x1/0xffffffff"
+        let new = "-d 198.51.100.5/32 -p udp -j MARK --set-xmark 0x2/0xffffffff"
+        host.chains[.marks(.ipv4)] = .init(rules: [old], jumpExists: true)
+        let plan = Planner.plan(desired: desired, live: IPVSTable(), host: host)
+        #expect(plan.changes.first?.hostActions == [.writeChain(.marks(.ipv4), rules: [new, old])])
+        #expect(plan.changes.last?.hostActions == [.writeChain(.marks(.ipv4), rules: [new])])
+        #expect(plan.changes.map(\.object) == [.firewall, .service, .firewall])
+    }
+
+    @Test("FULLNAT needs director.address of the service's family")
+    func fullNATValidation() {
+        let missing = ConfigLoader.load(bytes: Array("version: 1\nservices:\n  - { vip: 198.51.100.1, port: 80, forward: fullnat, servers: [203.0.113.1] }\n".utf8), file: "t.yaml")
+        #expect(missing.errors.first?.message.contains("set director.address") == true)
+        let family = ConfigLoader.load(bytes: Array("version: 1\ndirector: { address: 203.0.113.1 }\nservices:\n  - { vip: \"2001:db8::1\", port: 80, forward: fullnat, servers: [\"2001:db8:1::1\"] }\n".utf8), file: "t.yaml")
+        #expect(family.errors.first?.message.contains("which is ipv4, but this service is ipv6") == true)
+    }
+
+    @Test("FULLNAT servers are masquerading in the table and round-trip through the writer")
+    func fullNATRoundTrip() throws {
+        let desired = try config(webFarm)
+        let key = ServiceKey.address(.tcp, IPAddress("198.51.100.20")!, port: 80)
+        #expect(desired.table.service(key)?.servers.first?.forwarding == .nat)
+        #expect(desired.fullNATServers[key] == [ServerKey(address: IPAddress("203.0.113.12")!, port: 8080)])
+        let reread = try config(ConfigWriter.yaml(desired))
+        #expect(reread.table == desired.table)
+        #expect(reread.fullNATServers == desired.fullNATServers)
+        #expect(reread.firewallMatches == desired.firewallMatches)
+        #expect(reread.director == desired.director)
+    }
+}
