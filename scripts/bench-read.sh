@@ -25,6 +25,7 @@ bench=$scratch/release/lvsctl-bench
 
 modprobe ip_vs
 ipvsadm -C
+echo "VM: $(uname -r), $(nproc) CPUs"
 
 echo "filling: $services services x $servers_per_service servers (ipvsadm -R)"
 fill_start=$(date +%s.%N)

@@ -1,7 +1,8 @@
 public import LVSModel
 
 /// The kernel's IPVS table, read and written over generic netlink (libnl) on one socket that
-/// stays open for the life of the value.
+/// stays open for the life of the value; `snapshot()` adds short-lived sockets for the server
+/// dumps (see `ServerDumps`).
 ///
 /// Not `Sendable`: libnl sockets are not thread-safe, so one thread owns the adapter. Errors
 /// come out as `IPVSError`, the kernel's errno translated by what was being done.
@@ -34,8 +35,9 @@ public final class IPVSKernel: IPVSTableAccess {
     // MARK: Reading
 
     /// Reads the whole table: the service dump, then one server dump per service (the kernel
-    /// has no dump of all servers, and a socket runs one dump at a time), the timeouts, the
-    /// sync daemons and the version; counters from the 64-bit statistics. Counters lag the
+    /// has no dump of all servers, and a socket runs one dump at a time, so a large table's
+    /// server dumps are spread over one socket and thread per share), the timeouts, the sync
+    /// daemons and the version; counters from the 64-bit statistics. Counters lag the
     /// traffic by up to two seconds: the kernel folds its per-CPU counters on a timer.
     ///
     /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
@@ -50,19 +52,12 @@ public final class IPVSKernel: IPVSTableAccess {
             if seen.insert(entry.0.key).inserted { services.append(entry) }
         }, context: context)
 
-        var servers = [[RealServer]](repeating: [], count: services.count)
-        var serverStatistics = [[ServerKey: ServerStatistics]](repeating: [:], count: services.count)
-        let serverDumps = services.map { entry in
-            NetlinkRequest(command: IPVSCommand.getDestination, isDump: true) { (message: borrowing NetlinkMessage) throws(NetlinkError) in
-                try entry.service.key.putIdentityNest(into: message)
-            }
+        let servers: [[DumpedServer]]
+        switch ServerDumps.read(services.map(\.service.key), family: family) {
+        case .success(let read): servers = read
+        case .failure(let failure):
+            throw ErrnoTranslation.error(failure, operation: nil, context: context, isModuleLoaded: ModuleLoader.isLoaded)
         }
-        try check(socket.exchange(family: family, serverDumps) { (index, reply) throws(NetlinkError) in
-            let nest = try reply.attributes.required(CommandAttribute.destination, "server")
-            let (server, statistics) = try RealServer.decode(nest, serviceFamily: services[index].service.key.family)
-            servers[index].append(server)
-            serverStatistics[index][server.key] = statistics
-        }, context: context)
 
         var timeouts: Timeouts?
         var daemons: [SyncDaemon] = []
@@ -82,11 +77,14 @@ public final class IPVSKernel: IPVSTableAccess {
         statistics.reserveCapacity(services.count)
         var table: [VirtualService] = []
         table.reserveCapacity(services.count)
-        for (index, entry) in services.enumerated() {
+        for (entry, dumped) in zip(services, servers) {
             var service = entry.service
-            service.servers = servers[index]
+            service.servers = dumped.map(\.server)
             table.append(service)
-            statistics[service.key] = ServiceStatistics(counters: entry.counters, servers: serverStatistics[index])
+            var serverStatistics: [ServerKey: ServerStatistics] = [:]
+            serverStatistics.reserveCapacity(dumped.count)
+            for (server, counters) in dumped { serverStatistics[server.key] = counters }
+            statistics[service.key] = ServiceStatistics(counters: entry.counters, servers: serverStatistics)
         }
         return LiveState(table: IPVSTable(services: table, timeouts: timeouts, syncDaemons: daemons),
                          info: info, statistics: statistics)

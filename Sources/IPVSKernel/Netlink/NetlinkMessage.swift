@@ -5,11 +5,15 @@ internal import CNetlink
 struct NetlinkMessage: ~Copyable {
     private let raw: OpaquePointer
 
+    /// Room for the largest IPVS request (a full service or server, under 300 bytes) with a wide
+    /// margin. libnl's default is a page, zeroed on every allocation: one per server dump.
+    private static let capacity = 1 << 10
+
     /// A message addressed to `family` with the generic header (`command`, version) in place.
     /// `flags` are the full `nlmsg_flags`: the message is sent as built, not completed by libnl.
     init(family: Int32, command: UInt8, version: UInt8, flags: Int32,
          sequence: UInt32, port: UInt32) throws(NetlinkError) {
-        guard let message = nlmsg_alloc() else { throw .library(code: -NLE_NOMEM) }
+        guard let message = nlmsg_alloc_size(Self.capacity) else { throw .library(code: -NLE_NOMEM) }
         guard genlmsg_put(message, port, sequence, family, 0, flags, command, version) != nil else {
             nlmsg_free(message)
             throw .library(code: -NLE_NOMEM)

@@ -3,7 +3,7 @@ import LVSModel
 extension Counters {
     /// Reads a `STATS64` nest, or the older 32-bit `STATS` one (the reader takes any width).
     init(statistics nest: Attribute) throws(NetlinkError) {
-        let table = try nest.nested(maxType: StatsAttribute.max)
+        let table = try nest.nested()
         func value(_ type: Int32) -> UInt64 { table[type]?.unsigned ?? 0 }
         self.init()
         connections = value(StatsAttribute.connections)

@@ -36,7 +36,6 @@ enum CommandAttribute {
 }
 
 enum ServiceAttribute {
-    static let max = Int32(__IPVS_SVC_ATTR_MAX - 1)
     static let family = Int32(IPVS_SVC_ATTR_AF)
     static let `protocol` = Int32(IPVS_SVC_ATTR_PROTOCOL)
     static let address = Int32(IPVS_SVC_ATTR_ADDR)
@@ -52,7 +51,6 @@ enum ServiceAttribute {
 }
 
 enum DestinationAttribute {
-    static let max = Int32(__IPVS_DEST_ATTR_MAX - 1)
     static let address = Int32(IPVS_DEST_ATTR_ADDR)
     static let port = Int32(IPVS_DEST_ATTR_PORT)
     static let forwarding = Int32(IPVS_DEST_ATTR_FWD_METHOD)
@@ -71,7 +69,6 @@ enum DestinationAttribute {
 }
 
 enum DaemonAttribute {
-    static let max = Int32(__IPVS_DAEMON_ATTR_MAX - 1)
     static let state = Int32(IPVS_DAEMON_ATTR_STATE)
     static let interface = Int32(IPVS_DAEMON_ATTR_MCAST_IFN)
     static let syncID = Int32(IPVS_DAEMON_ATTR_SYNC_ID)
@@ -83,7 +80,6 @@ enum DaemonAttribute {
 }
 
 enum StatsAttribute {
-    static let max = Int32(__IPVS_STATS_ATTR_MAX - 1)
     static let connections = Int32(IPVS_STATS_ATTR_CONNS)
     static let inPackets = Int32(IPVS_STATS_ATTR_INPKTS)
     static let outPackets = Int32(IPVS_STATS_ATTR_OUTPKTS)

@@ -81,16 +81,14 @@ extension RealServer {
     /// Reads a dest nest of a GET_DEST reply, and its counters and connection counts.
     /// `serviceFamily` stands in for a missing `ADDR_FAMILY` (kernels before 3.18).
     static func decode(_ nest: Attribute, serviceFamily: AddressFamily) throws(NetlinkError) -> (RealServer, ServerStatistics) {
-        let table = try nest.nested(maxType: DestinationAttribute.max)
+        let table = try nest.nested()
         var family = serviceFamily
         if let number = table[DestinationAttribute.addressFamily]?.u16, number != 0 {
             guard let known = AddressFamily(kernelNumber: number) else { throw .malformedReply("server address family \(number)") }
             family = known
         }
-        let raw = try table.required(DestinationAttribute.address, "server address").bytes
-        guard let address = IPAddress(bytes: raw.prefix(family == .ipv4 ? 4 : 16)) else {
-            throw .malformedReply("server address of \(raw.count) bytes")
-        }
+        let raw = try table.required(DestinationAttribute.address, "server address")
+        guard let address = raw.address(family) else { throw .malformedReply("server address of \(raw.payload.count) bytes") }
         let port = UInt16(bigEndian: try table.required(DestinationAttribute.port, "server port").u16)
         let method = try table.required(DestinationAttribute.forwarding, "forwarding method").u32 & ForwardingNumber.mask
         let forwarding: Forwarding

@@ -51,7 +51,7 @@ extension VirtualService {
 
     /// Reads a service nest of a GET_SERVICE reply (without servers), and its counters.
     static func decode(_ nest: Attribute) throws(NetlinkError) -> (VirtualService, Counters) {
-        let table = try nest.nested(maxType: ServiceAttribute.max)
+        let table = try nest.nested()
         let familyNumber = try table.required(ServiceAttribute.family, "service address family").u16
         guard let family = AddressFamily(kernelNumber: familyNumber) else {
             throw .malformedReply("service address family \(familyNumber)")
@@ -62,19 +62,16 @@ extension VirtualService {
         } else {
             let number = try table.required(ServiceAttribute.protocol, "service protocol").u16
             guard let proto = IPProtocol(number: number) else { throw .malformedReply("service protocol \(number)") }
-            let raw = try table.required(ServiceAttribute.address, "service address").bytes
-            guard let address = IPAddress(bytes: raw.prefix(family == .ipv4 ? 4 : 16)) else {
-                throw .malformedReply("service address of \(raw.count) bytes")
-            }
+            let raw = try table.required(ServiceAttribute.address, "service address")
+            guard let address = raw.address(family) else { throw .malformedReply("service address of \(raw.payload.count) bytes") }
             let port = UInt16(bigEndian: try table.required(ServiceAttribute.port, "service port").u16)
             key = .address(proto, address, port: port)
         }
         let scheduler = Scheduler(rawValue: try table.required(ServiceAttribute.scheduler, "scheduler").string)
-        let flagWords = try table.required(ServiceAttribute.flags, "service flags").bytes
+        let flagWords = try table.required(ServiceAttribute.flags, "service flags").payload
         guard flagWords.count >= 8 else { throw .malformedReply("service flags of \(flagWords.count) bytes") }
-        let (set, mask) = flagWords.withUnsafeBytes {
-            ($0.loadUnaligned(fromByteOffset: 0, as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        }
+        let set = flagWords.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+        let mask = flagWords.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
         let flags = set & mask & ~ServiceFlag.hashed
         var persistence: Persistence?
         if flags & ServiceFlag.persistent != 0 {

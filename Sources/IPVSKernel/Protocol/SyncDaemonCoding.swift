@@ -26,7 +26,7 @@ extension SyncDaemon {
     /// port and TTL; they read back as nil, which the model defines as those defaults. The
     /// sync message length is kept as reported (the kernel derives it when none was given).
     static func decode(_ nest: Attribute) throws(NetlinkError) -> SyncDaemon {
-        let table = try nest.nested(maxType: DaemonAttribute.max)
+        let table = try nest.nested()
         let stateNumber = try table.required(DaemonAttribute.state, "sync daemon state").u32
         let state: State
         switch stateNumber {
@@ -38,7 +38,7 @@ extension SyncDaemon {
                                 interface: try table.required(DaemonAttribute.interface, "sync interface").string,
                                 syncID: try table.required(DaemonAttribute.syncID, "sync id").u32)
         daemon.maxLength = table[DaemonAttribute.maxLength]?.u16
-        if let raw = (table[DaemonAttribute.group6] ?? table[DaemonAttribute.group])?.bytes,
+        if let raw = (table[DaemonAttribute.group6] ?? table[DaemonAttribute.group])?.payload,
            let group = IPAddress(bytes: raw), group != SyncDaemon.defaultGroup {
             daemon.group = group
         }
