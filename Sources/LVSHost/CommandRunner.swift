@@ -1,5 +1,6 @@
 import LVSModel
 internal import Foundation
+internal import Glibc
 
 /// Runs host tools (`ip`, `iptables-restore`, `modprobe`) with argument arrays, never through a
 /// shell, so that no value from a config file is ever parsed as shell syntax.
@@ -30,46 +31,51 @@ struct CommandRunner {
     }
 
     /// Runs `program` with `arguments`, feeding `input` on standard input (nothing when nil).
-    /// Standard input and error go through temporary files, so that neither a large input nor a
-    /// chatty error stream can fill a pipe and stall both processes.
+    ///
+    /// `posix_spawn`, not Foundation's `Process`: on Linux, `Process` waits for its children
+    /// through a CFSocket that needs 127.0.0.1, and hangs for good on a host (or in a network
+    /// namespace) whose `lo` is down — the very state a real server's setup may have to fix.
+    /// All three streams go through temporary files, so no pipe can fill and stall both sides.
     func run(_ program: String, _ arguments: [String], input: String? = nil) throws(HostError) -> Result {
         let commandLine = ([program] + arguments).joined(separator: " ")
         guard let executable = locate(program) else {
             let package = Self.packages[program].map { " (Debian package \($0))" } ?? ""
             throw HostError(action: commandLine, message: "\(program) is not installed\(package)")
         }
-        do {
-            let folder = FileManager.default.temporaryDirectory
-            let errorFile = folder.appendingPathComponent("lvsctl-\(UUID().uuidString).err")
-            let inputFile = folder.appendingPathComponent("lvsctl-\(UUID().uuidString).in")
-            defer {
-                try? FileManager.default.removeItem(at: errorFile)
-                try? FileManager.default.removeItem(at: inputFile)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-\(UUID().uuidString)").path
+        let (inputPath, outputPath, errorPath) = (base + ".in", base + ".out", base + ".err")
+        defer { for path in [inputPath, outputPath, errorPath] { unlink(path) } }
+        if let input {
+            guard FileManager.default.createFile(atPath: inputPath, contents: Data(input.utf8)) else {
+                throw HostError(action: commandLine, message: "cannot write its input to \(inputPath)")
             }
-            _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            if let input {
-                try Data(input.utf8).write(to: inputFile)
-                process.standardInput = try FileHandle(forReadingFrom: inputFile)
-            } else {
-                process.standardInput = FileHandle.nullDevice
-            }
-            let errorHandle = try FileHandle(forWritingTo: errorFile)
-            process.standardError = errorHandle
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let bytes = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            try errorHandle.close()
-            let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-            return Result(status: process.terminationStatus, output: String(decoding: bytes, as: UTF8.self),
-                          error: errorText.trimmingCharacters(in: .whitespacesAndNewlines))
-        } catch {
-            throw HostError(action: commandLine, message: "could not run \(executable): \(error.localizedDescription)")
         }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, input == nil ? "/dev/null" : inputPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw HostError(action: commandLine, message: "could not run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw HostError(action: commandLine, message: "lost track of \(executable): \(String(cString: strerror(errno)))")
+            }
+        }
+        // Exited: the code in bits 8–15; killed: the signal in the low 7 bits, reported as the shell does.
+        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
+        let output = FileManager.default.contents(atPath: outputPath) ?? Data()
+        let error = FileManager.default.contents(atPath: errorPath) ?? Data()
+        return Result(status: code, output: String(decoding: output, as: UTF8.self),
+                      error: String(decoding: error, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Runs the program and fails with its own words, made actionable, when it exits non-zero.
