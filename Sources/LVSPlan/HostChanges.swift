@@ -32,4 +32,28 @@ public enum HostChanges {
                       hostActions: [.addAddress(address, prefixLength: length, device: device)],
                       subject: "address \(text) on \(device)")
     }
+
+    /// Brings up a device that lvsctl does not create (`lo`) when it is down; one the snapshot
+    /// does not list is brought up too, so that a plan against an empty snapshot is complete.
+    public static func linkUp(_ name: String, in host: HostSnapshot, reason: String) -> Change? {
+        guard host.devices[name]?.isUp != true else { return nil }
+        return Change(.update, .host, before: [Attribute("state", "down")], after: [Attribute("state", "up")],
+                      reason: reason, hostActions: [.setLinkUp(name)], subject: "device \(name)")
+    }
+
+    /// Points the default route of the gateway's family at it when it points elsewhere or nowhere.
+    public static func defaultRoute(via gateway: IPAddress, in host: HostSnapshot, reason: String) -> Change? {
+        let current = host.defaultGateways[gateway.family]
+        guard current != gateway else { return nil }
+        return Change(current == nil ? .create : .update, .host, before: current.map { [Attribute("via", $0.description)] },
+                      after: [Attribute("via", gateway.description)], reason: reason,
+                      hostActions: [.replaceDefaultRoute(via: gateway)], subject: "\(gateway.family) default route")
+    }
+
+    /// Opens a GUE receive port when the host does not have it yet.
+    public static func guePort(_ port: UInt16, in host: HostSnapshot, reason: String) -> Change? {
+        guard !host.guePorts.contains(port) else { return nil }
+        return Change(.create, .host, after: [Attribute("port", "\(port)"), Attribute("mode", "gue")], reason: reason,
+                      hostActions: [.addGUEPort(port)], subject: "GUE port \(port)")
+    }
 }
