@@ -4,8 +4,9 @@
 #   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
-# Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests) and the
-# command line's (ApplyKernelTests). Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
+# Loads IPVS and runs the kernel suites (Swift Testing), one test at a time since they share the
+# kernel: the adapter's (IPVSKernelTests) and the
+# command line's (ApplyKernelTests, RealServerKernelTests). Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,7 +21,8 @@ export LVSCTL_KERNEL_TESTS=1
 export HOME=${TMPDIR:-/tmp}
 
 if (($#)); then
-  exec "$binary" --testing-library swift-testing "$@"
+  exec "$binary" --testing-library swift-testing --no-parallel "$@"
 else
-  exec "$binary" --testing-library swift-testing --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests'
+  exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
+    --filter 'LVSCtlTests\.RealServerKernelTests'
 fi
