@@ -4,9 +4,9 @@
 #   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
-# Loads IPVS and runs the kernel suites (Swift Testing), one test at a time since they share the
-# kernel: the adapter's (IPVSKernelTests) and the
-# command line's (ApplyKernelTests, RealServerKernelTests). Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
+# Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests) and the
+# command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests), one test at a time
+# since they share the kernel. Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
