@@ -74,11 +74,11 @@ struct ApplyCommand: ParsableCommand {
         print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
         timings.lap("render")
         guard !plan.isEmpty else { return }
-        try confirm()
+        try Console.confirm(skip: yes, command: "apply")
 
         let policy = drain.map { DrainPolicy(timeout: .seconds($0)) }
         let report = Applier(table: kernel, host: host, drain: policy).apply(plan)
-        ApplyReportPrinter.print(report)
+        ApplyReportPrinter.print(report, command: "apply")
         timings.lap("write (\(plan.operations.count) operations)")
         guard report.succeeded else { throw ExitCode.failure }
 
@@ -110,22 +110,11 @@ struct ApplyCommand: ParsableCommand {
         }
         return plan
     }
-
-    private func confirm() throws {
-        if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw Console.fail("no terminal to confirm on; run with --yes to apply without asking")
-        }
-        Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-            throw Console.fail("apply cancelled; nothing was changed")
-        }
-    }
 }
 
 /// Says what an apply did, change by change, when it did not all go through.
 enum ApplyReportPrinter {
-    static func print(_ report: ApplyReport) {
+    static func print(_ report: ApplyReport, command: String) {
         if let drain = report.drain, !drain.servers.isEmpty {
             Swift.print("Drained \(drain.servers.count) server(s) to weight 0 before removing them.")
             if !drain.stillConnected.isEmpty {
@@ -147,7 +136,7 @@ enum ApplyReportPrinter {
         }
         err.write("Failed (\(report.failures.count)):\n")
         for (change, _) in report.failures { err.write("  \(change.action.rawValue) \(describe(change))\n") }
-        err.write("The table is partly changed. Fix the cause and run apply again: it converges from where it stopped.\n")
+        err.write("The change is partly made. Fix the cause and run \(command) again: it converges from where it stopped.\n")
     }
 
     private static func describe(_ change: Change) -> String {
@@ -157,7 +146,7 @@ enum ApplyReportPrinter {
         case .timeouts: "timeouts"
         case .sync: "sync daemon"
         case .firewall: "firewall chain \(change.subject ?? "")"
-        case .host: "host setting \(change.subject ?? "")"
+        case .host: change.subject ?? "host setting"
         }
     }
 }

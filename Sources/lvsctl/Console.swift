@@ -17,6 +17,18 @@ struct Console {
 
     func write(_ text: String) { handle.write(Data(text.utf8)) }
 
+    /// Asks on a terminal before changing anything; without one, `--yes` (`skip`) is required.
+    static func confirm(skip: Bool, command: String) throws {
+        if skip { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw fail("no terminal to confirm on; run with --yes to \(command) without asking")
+        }
+        Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            throw fail("\(command) cancelled; nothing was changed")
+        }
+    }
+
     /// Prints `lvsctl: error: MESSAGE` and returns the exit code that ends the command.
     static func fail(_ message: String) -> ExitCode {
         let console = standardError

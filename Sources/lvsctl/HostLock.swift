@@ -11,7 +11,7 @@ struct HostLock {
     init(path: String = HostLock.defaultPath) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw Console.fail("cannot open lock file \(path): \(String(cString: strerror(errno))); lvsctl apply needs root")
+            throw Console.fail("cannot open lock file \(path): \(String(cString: strerror(errno))); changing this host needs root")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var holder = [UInt8](repeating: 0, count: 32)

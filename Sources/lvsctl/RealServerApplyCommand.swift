@@ -25,8 +25,11 @@ struct RealServerApplyCommand: ParsableCommand {
         let plan = setup.plan(against: try options.snapshot(host, for: setup))
         print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
         guard !plan.isEmpty else { return }
-        try confirm()
-        try carryOut(plan, on: host)
+        try Console.confirm(skip: yes, command: "rs apply")
+        // A real server's plan holds host changes only: the table the applier is given stays untouched.
+        let report = Applier(table: InMemoryTable(), host: host).apply(plan)
+        ApplyReportPrinter.print(report, command: "rs apply")
+        guard report.succeeded else { throw ExitCode.failure }
 
         let remaining = setup.plan(against: try options.snapshot(host, for: setup))
         guard remaining.isEmpty else {
@@ -35,35 +38,5 @@ struct RealServerApplyCommand: ParsableCommand {
         }
         withExtendedLifetime(lock) {}
         print("Real-server setup complete: \(plan.changes.count) changes. This host matches.")
-    }
-
-    private func confirm() throws {
-        if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw Console.fail("no terminal to confirm on; run with --yes to apply without asking")
-        }
-        Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-            throw Console.fail("rs apply cancelled; nothing was changed")
-        }
-    }
-
-    /// Change by change; the first failure stops the rest and says what was and was not done.
-    private func carryOut(_ plan: Plan, on host: LinuxHost) throws {
-        for (index, change) in plan.changes.enumerated() {
-            do {
-                for action in change.hostActions { try host.perform(action) }
-            } catch {
-                let err = Console.standardError
-                err.write("lvsctl: error: \(error)\n")
-                for (title, changes) in [("Done", plan.changes[..<index]), ("Failed", [change]),
-                                         ("Not done", plan.changes[(index + 1)...])] where !changes.isEmpty {
-                    err.write("\(title) (\(changes.count)):\n")
-                    for change in changes { err.write("  \(change.action.rawValue) \(change.subject ?? "")\n") }
-                }
-                err.write("This host is partly set up. Fix the cause and run rs apply again: it goes on from where it stopped.\n")
-                throw ExitCode.failure
-            }
-        }
     }
 }

@@ -156,7 +156,7 @@ struct ApplyKernelTests {
         #expect(failed.error.contains("ip_vs_twos"), "\(failed.error)")
         // Writes travel in pipelined windows: those after the failure in its window still ran,
         // and the report must say so.
-        #expect(failed.error.contains("Done (5):\n  create host setting address 198.51.100.80/32 on lvs0\n  create service tcp/198.51.100.80:80\n"))
+        #expect(failed.error.contains("Done (5):\n  create address 198.51.100.80/32 on lvs0\n  create service tcp/198.51.100.80:80\n"))
         #expect(failed.error.contains("Failed (2):\n  create service tcp/198.51.100.80:443\n"))
         #expect(try ipvsadm(nil, "-Sn").output.contains("-A -t 198.51.100.80:80 -s rr"))
         let fixed = try temporaryFile("fixed.yaml", broken.replacingOccurrences(of: "twos", with: "wrr"))
