@@ -29,13 +29,7 @@ echo "VM: $(uname -r), $(nproc) CPUs"
 
 echo "filling: $services services x $servers_per_service servers (ipvsadm -R)"
 fill_start=$(date +%s.%N)
-for ((i = 0; i < services; i++)); do
-  svc="198.51.100.$((i % 250 + 1)):$((1000 + i / 250))"
-  echo "-A -t $svc -s wlc"
-  for ((s = 1; s <= servers_per_service; s++)); do
-    echo "-a -t $svc -r 203.0.113.$s:8080 -m -w $s"
-  done
-done | ipvsadm -R
+"$repo/scripts/make-table.sh" "$services" "$servers_per_service" | ipvsadm -R
 echo "filled in $(echo "$(date +%s.%N) - $fill_start" | bc) s: $(grep -c '^TCP' /proc/net/ip_vs) services"
 
 declare -a t_snapshot t_ipvsadm t_procfs

@@ -3,11 +3,6 @@ import LVSModel
 import LVSPlan
 import Testing
 
-private func config(_ yaml: String) throws -> DesiredState {
-    let result = ConfigLoader.load(bytes: Array(yaml.utf8), file: "test.yaml")
-    return try #require(result.state, "\(result.diagnostics)")
-}
-
 private let webFarm = """
     version: 1
     director: { address: 203.0.113.1 }
