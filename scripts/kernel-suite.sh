@@ -24,5 +24,5 @@ if (($#)); then
   exec "$binary" --testing-library swift-testing --no-parallel "$@"
 else
   exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
-    --filter 'LVSCtlTests\.RealServerKernelTests'
+    --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests'
 fi
