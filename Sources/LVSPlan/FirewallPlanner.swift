@@ -17,7 +17,8 @@ public enum FirewallPlanner {
         for (key, servers) in desired.fullNATServers.sorted(by: { $0.key < $1.key }) {
             guard case .address(_, let vip, let port) = key, let dip = desired.director?.address else { continue }
             for server in servers.sorted() {
-                let rule = "-d \(host(server.address)) -m ipvs --vaddr \(host(vip)) --vport \(port) -j SNAT --to-source \(dip)"
+                // iptables-save prints the ipvs match's address without a prefix length.
+                let rule = "-d \(host(server.address)) -m ipvs --vaddr \(vip) --vport \(port) -j SNAT --to-source \(dip)"
                 if !(rules[.fullNAT(key.family)] ?? []).contains(rule) { rules[.fullNAT(key.family), default: []].append(rule) }
             }
         }

@@ -42,10 +42,10 @@ public struct PlanTextRenderer {
         }
         var text = paint("  # \(title) \(verb) (\(change.reason))", .dim) + "\n"
         text += paint("  \(symbol) ", color) + "\(change.object.rawValue) \(subject)\n"
-        let attributes: [(String, String)] = switch change.action {
-        case .create: (change.after ?? []).map { ($0.name, $0.value) }
-        case .delete: (change.before ?? []).map { ($0.name, $0.value) }
-        case .update, .replace: change.differences.map { ($0.name, "\($0.before ?? "unset") → \($0.after ?? "unset")") }
+        let attributes: [(String, String)] = switch (change.action, change.object) {
+        case (.create, _), (.update, .firewall): (change.after ?? []).map { ($0.name, $0.value) }
+        case (.delete, _): (change.before ?? []).map { ($0.name, $0.value) }
+        case (.update, _), (.replace, _): change.differences.map { ($0.name, "\($0.before ?? "unset") → \($0.after ?? "unset")") }
         }
         let width = attributes.map(\.0.utf8.count).max() ?? 0
         for (name, value) in attributes {

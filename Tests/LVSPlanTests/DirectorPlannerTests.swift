@@ -29,7 +29,7 @@ struct DirectorPlannerTests {
             "-d 198.51.100.30/32 -p tcp -m multiport --dports 80,443 -j MARK --set-xmark 0xa/0xffffffff",
         ])))
         #expect(actions.contains(.writeChain(.fullNAT(.ipv4), rules: [
-            "-d 203.0.113.12/32 -m ipvs --vaddr 198.51.100.20/32 --vport 80 -j SNAT --to-source 203.0.113.1",
+            "-d 203.0.113.12/32 -m ipvs --vaddr 198.51.100.20 --vport 80 -j SNAT --to-source 203.0.113.1",
         ])))
         #expect(changes.allSatisfy { $0.stage == .beforeTable })
     }
