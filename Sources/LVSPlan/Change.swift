@@ -77,12 +77,25 @@ public struct Change: Hashable, Sendable, Codable {
         self.subject = subject
     }
 
+    /// One attribute whose value changes.
+    public struct Difference: Hashable, Sendable {
+        public var name: String
+        public var before: String?
+        public var after: String?
+
+        /// `wlc → rr`, as plans show it.
+        public var transition: String { "\(before ?? "unset") → \(after ?? "unset")" }
+    }
+
     /// The attributes whose values differ between before and after, with both values.
-    public var differences: [(name: String, before: String?, after: String?)] {
+    public var differences: [Difference] { Self.differences(before: before, after: after) }
+
+    /// The attributes whose values differ between two lists, in the order they appear.
+    public static func differences(before: [Attribute]?, after: [Attribute]?) -> [Difference] {
         let old = Dictionary((before ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let new = Dictionary((after ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let names = (before ?? []).map(\.name) + (after ?? []).map(\.name).filter { old[$0] == nil }
-        return names.compactMap { old[$0] == new[$0] ? nil : ($0, old[$0], new[$0]) }
+        return names.compactMap { old[$0] == new[$0] ? nil : Difference(name: $0, before: old[$0], after: new[$0]) }
     }
 }
 

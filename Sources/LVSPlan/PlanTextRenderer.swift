@@ -45,7 +45,7 @@ public struct PlanTextRenderer {
         let attributes: [(String, String)] = switch (change.action, change.object) {
         case (.create, _), (.update, .firewall): (change.after ?? []).map { ($0.name, $0.value) }
         case (.delete, _): (change.before ?? []).map { ($0.name, $0.value) }
-        case (.update, _), (.replace, _): change.differences.map { ($0.name, "\($0.before ?? "unset") → \($0.after ?? "unset")") }
+        case (.update, _), (.replace, _): change.differences.map { ($0.name, $0.transition) }
         }
         let width = attributes.map(\.0.utf8.count).max() ?? 0
         for (name, value) in attributes {

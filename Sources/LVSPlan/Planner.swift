@@ -234,8 +234,6 @@ public enum Planner {
     }
 
     private static func reason(_ before: [Attribute], _ after: [Attribute]) -> String {
-        let change = Change(.update, .service, before: before, after: after, reason: "", operations: [])
-        return change.differences.map { "\($0.name) \($0.before ?? "unset") → \($0.after ?? "unset")" }
-            .joined(separator: ", ")
+        Change.differences(before: before, after: after).map { "\($0.name) \($0.transition)" }.joined(separator: ", ")
     }
 }
