@@ -17,7 +17,7 @@ servers_per_service=4
 
 if [[ ${1:-} != --inside ]]; then
   runs=${1:-5}
-  (cd "$repo" && swift build -c release --scratch-path "$scratch" --product lvsctl-bench)
+  (cd "$repo" && swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product lvsctl-bench)
   exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-read.sh" --inside "$runs"
 fi
 runs=${2:-5}

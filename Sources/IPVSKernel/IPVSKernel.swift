@@ -34,28 +34,47 @@ public final class IPVSKernel: IPVSTableAccess {
 
     // MARK: Reading
 
-    /// Reads the whole table: the service dump, then one server dump per service (the kernel
-    /// has no dump of all servers, and a socket runs one dump at a time, so a large table's
-    /// server dumps are spread over one socket and thread per share), the timeouts, the sync
-    /// daemons and the version; counters from the 64-bit statistics. Counters lag the
+    /// Reads the whole table: the service dump, one server dump per service (the kernel has no
+    /// dump of all servers; they run on worker threads while the service dump still arrives,
+    /// see `ServerDumps`), the timeouts, the sync daemons and the version; counters from the
+    /// 64-bit statistics. Counters lag the
     /// traffic by up to two seconds: the kernel folds its per-CPU counters on a timer.
     ///
     /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
     /// servers, and one listed twice by a dump that raced a change is kept once.
     public func snapshot() throws(IPVSError) -> LiveState {
+        try snapshot(serverReceiveSize: ReceiveBuffer.small)
+    }
+
+    /// `snapshot()` with the server dumps' sockets receiving at most `serverReceiveSize` bytes
+    /// (tests provoke truncated datagrams with it).
+    func snapshot(serverReceiveSize: Int) throws(IPVSError) -> LiveState {
         let context = "reading the IPVS table"
-        var services: [(service: VirtualService, counters: Counters)] = []
+        let dumps = ServerDumps(family: family, receiveSize: serverReceiveSize)
+        var batch: [DumpedService] = []
         var seen = Set<ServiceKey>()
-        try check(socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.getService, isDump: true)]) {
+        let listed = socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.getService, isDump: true)]) {
             (_, reply) throws(NetlinkError) in
             let entry = try VirtualService.decode(try reply.attributes.required(CommandAttribute.service, "service"))
-            if seen.insert(entry.0.key).inserted { services.append(entry) }
-        }, context: context)
+            guard seen.insert(entry.0.key).inserted else { return }
+            batch.append(entry)
+            if batch.count == ServerDumps.batchSize {
+                dumps.submit(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        dumps.submit(batch)
 
-        let servers: [[DumpedServer]]
-        switch ServerDumps.read(services.map(\.service.key), family: family) {
-        case .success(let read): servers = read
-        case .failure(let failure):
+        var table: [VirtualService] = []
+        table.reserveCapacity(seen.count)
+        var statistics: [ServiceKey: ServiceStatistics] = [:]
+        statistics.reserveCapacity(seen.count)
+        let read = dumps.finish { service, serviceStatistics in
+            table.append(service)
+            statistics[service.key] = serviceStatistics
+        }
+        try check(listed, context: context)
+        if case .failure(let failure) = read {
             throw ErrnoTranslation.error(failure, operation: nil, context: context, isModuleLoaded: ModuleLoader.isLoaded)
         }
 
@@ -73,19 +92,6 @@ public final class IPVSKernel: IPVSTableAccess {
             }
         }, context: context)
 
-        var statistics: [ServiceKey: ServiceStatistics] = [:]
-        statistics.reserveCapacity(services.count)
-        var table: [VirtualService] = []
-        table.reserveCapacity(services.count)
-        for (entry, dumped) in zip(services, servers) {
-            var service = entry.service
-            service.servers = dumped.map(\.server)
-            table.append(service)
-            var serverStatistics: [ServerKey: ServerStatistics] = [:]
-            serverStatistics.reserveCapacity(dumped.count)
-            for (server, counters) in dumped { serverStatistics[server.key] = counters }
-            statistics[service.key] = ServiceStatistics(counters: entry.counters, servers: serverStatistics)
-        }
         return LiveState(table: IPVSTable(services: table, timeouts: timeouts, syncDaemons: daemons),
                          info: info, statistics: statistics)
     }

@@ -1,67 +1,161 @@
+internal import CNetlink
+internal import Dispatch
 internal import Glibc
 import LVSModel
+internal import Synchronization
 
-/// A server as a GET_DEST dump reports it, with its statistics.
-typealias DumpedServer = (server: RealServer, statistics: ServerStatistics)
+/// A service as the service dump reports it, with its counters.
+typealias DumpedService = (service: VirtualService, counters: Counters)
+/// A service with its servers and all their statistics.
+typealias ReadService = (service: VirtualService, statistics: ServiceStatistics)
 
-/// Reads the servers of many services: one GET_DEST dump per service, since the kernel has no
-/// dump of all servers.
+/// Reads the servers of services while the service dump is still arriving: one GET_DEST dump
+/// per service (the kernel has no dump of all servers), spread over worker threads.
 ///
-/// A socket runs one dump at a time, so on one socket the dumps go strictly one after another,
-/// each a `sendmsg` and two receives. A large table is therefore split into contiguous shares,
-/// each dumped on its own socket by its own thread, so that system calls, copying and decoding
-/// run on every CPU (the kernel serialises only the IPVS part of each dump, under its locks).
-/// With two CPUs this took a 16,000-service read from 3.1 s to 2.4 s.
+/// A socket runs one dump at a time, each a `sendmsg` and two receives, so every worker dumps
+/// on a socket of its own. The reader of the service dump hands over services in batches
+/// (`submit`) as their datagrams arrive, and the workers start on them at once; the finished
+/// services come back to the caller's thread as each batch completes (`finish`). The kernel
+/// serialises only the IPVS part of each dump, under its locks; system calls, copying, decoding
+/// and sorting run on every CPU, and no CPU idles while the service dump arrives or while the
+/// results are merged (see docs/benchmarks.md).
 ///
-/// The sockets receive small datagrams (`ReceiveBuffer.small`), which the kernel makes more
-/// cheaply than the large ones the service dump wants; hence sockets of their own even when the
-/// table is too small to share out.
-enum ServerDumps {
-    /// The fewest services worth a share of their own: below that, another socket and thread
-    /// would cost more than they save.
-    static let minimumShare = 256
-    /// Shares per CPU: more shares than threads balance the load when a CPU is busy elsewhere.
-    static let sharesPerCPU = 4
+/// The workers' sockets receive small datagrams (`ReceiveBuffer.small`), which the kernel makes
+/// more cheaply than the large ones the service dump wants.
+final class ServerDumps: Sendable {
+    /// Services per batch: about one service-dump datagram.
+    static let batchSize = 128
 
-    /// The servers of each service of `services`, in the same order, or the first failure.
-    static func read(_ services: [ServiceKey], family: Int32) -> Result<[[DumpedServer]], NetlinkError> {
-        guard !services.isEmpty else { return .success([]) }
-        let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let shareCount = max(1, min(cpus * sharesPerCPU, services.count / minimumShare))
-        // Each share opens, uses and closes its own socket on its own thread.
-        let shares = concurrentMap(shareCount) { share in
-            let range = (services.count * share / shareCount)..<(services.count * (share + 1) / shareCount)
-            do throws(NetlinkError) {
-                return dump(services[range], family: family, on: try NetlinkSocket(receiveSize: ReceiveBuffer.small))
-            } catch {
-                return .failure(error)
-            }
-        }
-        var servers: [[DumpedServer]] = []
-        servers.reserveCapacity(services.count)
-        for share in shares {
-            switch share {
-            case .success(let part): servers.append(contentsOf: part)
-            case .failure(let error): return .failure(error)
-            }
-        }
-        return .success(servers)
+    private let family: Int32
+    private let receiveSize: Int
+    private let maximumWorkers: Int
+    private let state = Mutex(State())
+    /// Signalled once per submitted batch, and once per worker when no more will come.
+    private let work = DispatchSemaphore(value: 0)
+    /// Signalled once per completed batch.
+    private let completed = DispatchSemaphore(value: 0)
+    private let workers = DispatchGroup()
+
+    private struct State {
+        var pending: [[DumpedService]] = []
+        var submitted = 0
+        var workers = 0
+        var finished: [ReadService] = []
+        var failure: NetlinkError?
     }
 
-    /// Dumps the servers of `services` one service after another on `socket`.
-    private static func dump(_ services: ArraySlice<ServiceKey>, family: Int32,
-                             on socket: NetlinkSocket) -> Result<[[DumpedServer]], NetlinkError> {
-        var servers = [[DumpedServer]](repeating: [], count: services.count)
-        let requests = services.map { key in
-            NetlinkRequest(command: IPVSCommand.getDestination, isDump: true) { (message: borrowing NetlinkMessage) throws(NetlinkError) in
+    /// - Parameter receiveSize: the workers' largest datagram; larger ones are read again on a
+    ///   socket that takes `ReceiveBuffer.large`.
+    init(family: Int32, receiveSize: Int = ReceiveBuffer.small) {
+        self.family = family
+        self.receiveSize = receiveSize
+        maximumWorkers = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// Queues `batch` for its server dumps, starting another worker while fewer run than CPUs.
+    func submit(_ batch: [DumpedService]) {
+        guard !batch.isEmpty else { return }
+        let startWorker = state.withLock { state in
+            state.pending.append(batch)
+            state.submitted += 1
+            guard state.workers < min(maximumWorkers, state.submitted) else { return false }
+            state.workers += 1
+            return true
+        }
+        work.signal()
+        if startWorker {
+            DispatchQueue.global().async(group: workers) { self.dumpBatches() }
+        }
+    }
+
+    /// Collects every submitted service with its servers and statistics, calling `body` for
+    /// each as its batch completes, in no particular order; then ends the workers. The first
+    /// failure of any dump fails the whole read.
+    func finish(_ body: (VirtualService, ServiceStatistics) -> Void) -> Result<Void, NetlinkError> {
+        let (batches, workerCount) = state.withLock { ($0.submitted, $0.workers) }
+        for _ in 0..<workerCount { work.signal() }
+        for _ in 0..<batches {
+            completed.wait()
+            let (done, failure) = state.withLock { state in
+                defer { state.finished.removeAll(keepingCapacity: true) }
+                return (state.finished, state.failure)
+            }
+            if let failure {
+                workers.wait()
+                return .failure(failure)
+            }
+            for (service, statistics) in done { body(service, statistics) }
+        }
+        workers.wait()
+        return .success(())
+    }
+
+    /// A worker: takes batches until told there are no more, dumping on its own socket; stops
+    /// at the first failure of any worker.
+    private func dumpBatches() {
+        var socket: NetlinkSocket
+        do throws(NetlinkError) {
+            socket = try NetlinkSocket(receiveSize: receiveSize)
+        } catch {
+            complete(.failure(error))
+            return
+        }
+        while true {
+            work.wait()
+            guard let batch = state.withLock({ $0.failure == nil ? $0.pending.popLast() : nil }) else { return }
+            var outcome = dump(batch, on: socket)
+            if case .failure(.library(let code)) = outcome, code == -NLE_MSG_TRUNC {
+                // This kernel builds larger datagrams than `ReceiveBuffer.small` expects: go on
+                // with a socket that takes the largest.
+                do throws(NetlinkError) {
+                    socket = try NetlinkSocket(receiveSize: ReceiveBuffer.large)
+                    outcome = dump(batch, on: socket)
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+            complete(outcome)
+        }
+    }
+
+    /// Hands a batch's services, or the first failure, to `finish`.
+    private func complete(_ outcome: Result<[ReadService], NetlinkError>) {
+        state.withLock { state in
+            switch outcome {
+            case .success(let read): state.finished.append(contentsOf: read)
+            case .failure(let error): if state.failure == nil { state.failure = error }
+            }
+        }
+        completed.signal()
+    }
+
+    /// Dumps the servers of `batch` one service after another on `socket`. A socket runs one
+    /// dump at a time, so each service's servers arrive together: they are collected in one
+    /// array for the whole batch and cut into per-service arrays of exact size at the end.
+    private func dump(_ batch: [DumpedService], on socket: NetlinkSocket) -> Result<[ReadService], NetlinkError> {
+        var servers: [(server: RealServer, statistics: ServerStatistics)] = []
+        servers.reserveCapacity(batch.count * 4)
+        var counts = [Int](repeating: 0, count: batch.count)
+        let requests = batch.map { entry in
+            let key = entry.service.key
+            return NetlinkRequest(command: IPVSCommand.getDestination, isDump: true) { (message: borrowing NetlinkMessage) throws(NetlinkError) in
                 try key.putIdentityNest(into: message)
             }
         }
         let results = socket.exchange(family: family, requests) { (index, reply) throws(NetlinkError) in
             let nest = try reply.attributes.required(CommandAttribute.destination, "server")
-            servers[index].append(try RealServer.decode(nest, serviceFamily: services[services.startIndex + index].family))
+            servers.append(try RealServer.decode(nest, serviceFamily: batch[index].service.key.family))
+            counts[index] += 1
         }
         for case .failure(let error)? in results { return .failure(error) }
-        return .success(servers)
+        var start = 0
+        return .success(zip(batch, counts).map { entry, count in
+            let own = servers[start..<(start + count)]
+            start += count
+            var service = entry.service
+            service.servers = own.map(\.server)
+            let statistics = ServerStatisticsList(own.map { .init(server: $0.server.key, statistics: $0.statistics) })
+            return (service, ServiceStatistics(counters: entry.counters, servers: statistics))
+        })
     }
 }

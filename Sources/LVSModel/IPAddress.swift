@@ -64,6 +64,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The IPv4 value in host order; nil for IPv6.
     public var ipv4Value: UInt32? { family == .ipv4 ? UInt32(truncatingIfNeeded: low) : nil }
 
+    /// The two halves of an IPv6 address in host order; nil for IPv4.
+    public var ipv6Halves: (high: UInt64, low: UInt64)? { family == .ipv6 ? (high, low) : nil }
+
     public var isMulticast: Bool {
         switch family {
         case .ipv4: return low >> 28 == 0xE

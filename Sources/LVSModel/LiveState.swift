@@ -61,10 +61,46 @@ public struct ServerStatistics: Hashable, Sendable, Codable {
 /// A service's counters and those of each of its servers.
 public struct ServiceStatistics: Hashable, Sendable, Codable {
     public var counters: Counters
-    public var servers: [ServerKey: ServerStatistics]
+    public var servers: ServerStatisticsList
 
-    public init(counters: Counters = Counters(), servers: [ServerKey: ServerStatistics] = [:]) {
+    public init(counters: Counters = Counters(), servers: ServerStatisticsList = ServerStatisticsList()) {
         self.counters = counters
         self.servers = servers
+    }
+}
+
+/// The statistics of a service's servers, looked up by server.
+///
+/// An array sorted by server rather than a dictionary: a service has a handful of servers, and
+/// one dictionary per service cost a full read of a large table a tenth of its time and a
+/// third of its memory.
+public struct ServerStatisticsList: Hashable, Sendable, Codable {
+    public struct Entry: Hashable, Sendable, Codable {
+        public var server: ServerKey
+        public var statistics: ServerStatistics
+
+        public init(server: ServerKey, statistics: ServerStatistics) {
+            self.server = server
+            self.statistics = statistics
+        }
+    }
+
+    /// Sorted by server.
+    public private(set) var entries: [Entry]
+
+    public init(_ entries: [Entry] = []) {
+        self.entries = entries.sorted { $0.server < $1.server }
+    }
+
+    public var count: Int { entries.count }
+
+    public subscript(server: ServerKey) -> ServerStatistics? {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].server < server { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].server == server ? entries[low].statistics : nil
     }
 }

@@ -8,6 +8,7 @@
 // user_s / sys_s: the CPU time of the whole process in user space and in the kernel.
 import Glibc
 import IPVSKernel
+import CMalloc
 
 func seconds() -> Double {
     var now = timespec()
@@ -15,6 +16,8 @@ func seconds() -> Double {
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
+// As lvsctl itself does (LVSCtl.main).
+mallopt(M_TOP_PAD, 64 << 20)
 do {
     let kernel = try IPVSKernel()
     let start = seconds()

@@ -1,27 +1,28 @@
 internal import CNetlink
 
-/// One generic-netlink request under construction. It owns its `nl_msg` (freed when the value
-/// goes away) and offers typed puts, so no caller touches libnl's buffer directly.
+/// One generic-netlink request under construction, with typed puts so no caller touches
+/// libnl's buffer directly. It is built in the socket's one `nl_msg`, reused for every request
+/// (allocating and zeroing a fresh one cost every server dump two `calloc`s), so it is valid
+/// only until the socket starts the next.
 struct NetlinkMessage: ~Copyable {
     private let raw: OpaquePointer
 
     /// Room for the largest IPVS request (a full service or server, under 300 bytes) with a wide
-    /// margin. libnl's default is a page, zeroed on every allocation: one per server dump.
-    private static let capacity = 1 << 10
+    /// margin.
+    static let capacity = 1 << 10
 
-    /// A message addressed to `family` with the generic header (`command`, version) in place.
-    /// `flags` are the full `nlmsg_flags`: the message is sent as built, not completed by libnl.
-    init(family: Int32, command: UInt8, version: UInt8, flags: Int32,
+    /// Starts a message addressed to `family`, with the generic header (`command`, version) in
+    /// place, in `raw`, dropping what it held. `flags` are the full `nlmsg_flags`: the message
+    /// is sent as built, not completed by libnl.
+    init(in raw: OpaquePointer, family: Int32, command: UInt8, version: UInt8, flags: Int32,
          sequence: UInt32, port: UInt32) throws(NetlinkError) {
-        guard let message = nlmsg_alloc_size(Self.capacity) else { throw .library(code: -NLE_NOMEM) }
-        guard genlmsg_put(message, port, sequence, family, 0, flags, command, version) != nil else {
-            nlmsg_free(message)
+        // libnl appends at the header's length: back to an empty message.
+        nlmsg_hdr(raw).pointee.nlmsg_len = UInt32(MemoryLayout<nlmsghdr>.size)
+        guard genlmsg_put(raw, port, sequence, family, 0, flags, command, version) != nil else {
             throw .library(code: -NLE_NOMEM)
         }
-        raw = message
+        self.raw = raw
     }
-
-    deinit { nlmsg_free(raw) }
 
     func put(_ type: Int32, u8 value: UInt8) throws(NetlinkError) {
         try libnlCheck(nla_put_u8(raw, type, value))
@@ -41,9 +42,8 @@ struct NetlinkMessage: ~Copyable {
         try libnlCheck(nla_put_string(raw, type, value))
     }
 
-    func put(_ type: Int32, bytes value: [UInt8]) throws(NetlinkError) {
-        let result = value.withUnsafeBytes { nla_put(raw, type, Int32($0.count), $0.baseAddress) }
-        try libnlCheck(result)
+    func put(_ type: Int32, bytes value: UnsafeRawBufferPointer) throws(NetlinkError) {
+        try libnlCheck(nla_put(raw, type, Int32(value.count), value.baseAddress))
     }
 
     /// Puts a nested attribute whose members `body` puts.

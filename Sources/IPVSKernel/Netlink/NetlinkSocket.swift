@@ -49,6 +49,10 @@ struct NetlinkReply {
 final class NetlinkSocket {
     private let handle: OpaquePointer
     private var buffer: ReceiveBuffer
+    /// The `nl_msg` every request is built in, one after another (`NetlinkMessage`).
+    private let scratch: OpaquePointer
+    /// The requests of the current window, reused from window to window.
+    private var outgoing: [UInt8] = []
     /// The largest number of requests in one window; bounded so that the replies of a window
     /// (an ACK, or for an error the request echoed back) fit the socket's receive buffer.
     let maximumWindow: Int
@@ -63,11 +67,16 @@ final class NetlinkSocket {
     /// - Parameter receiveSize: the largest datagram it receives (see `ReceiveBuffer`).
     init(receiveSize: Int = ReceiveBuffer.large) throws(NetlinkError) {
         buffer = ReceiveBuffer(size: receiveSize)
-        guard let handle = nl_socket_alloc() else { throw .library(code: -NLE_NOMEM) }
+        guard let scratch = nlmsg_alloc_size(NetlinkMessage.capacity) else { throw .library(code: -NLE_NOMEM) }
+        guard let handle = nl_socket_alloc() else {
+            nlmsg_free(scratch)
+            throw .library(code: -NLE_NOMEM)
+        }
+        self.scratch = scratch
         self.handle = handle
         let connected = genl_connect(handle)
         guard connected >= 0 else {
-            // deinit frees the handle.
+            // deinit frees both.
             maximumWindow = 1
             throw .library(code: connected)
         }
@@ -76,6 +85,7 @@ final class NetlinkSocket {
 
     deinit {
         nl_socket_free(handle)
+        nlmsg_free(scratch)
     }
 
     /// The numeric id of a generic-netlink family, or nil when the kernel does not know it.
@@ -108,25 +118,24 @@ final class NetlinkSocket {
             repeat {
                 end += 1
             } while end < requests.endIndex && end - start < maximumWindow && !requests[end - 1].isDump
-            let results = run(family: family, requests[start..<end], onReply: onReply)
-            outcomes.replaceSubrange(start..<end, with: results.map(Optional.some))
-            start = end
-            if stopAfterFailure && results.contains(where: { if case .failure = $0 { true } else { false } }) {
+            run(family: family, requests[start..<end], outcomes: &outcomes, onReply: onReply)
+            if stopAfterFailure && outcomes[start..<end].contains(where: { if case .failure? = $0 { true } else { false } }) {
                 break
             }
+            start = end
         }
         return outcomes
     }
 
-    /// Sends one window in a single `sendmsg` and receives until all of it is complete. The
-    /// window's sequence numbers are consecutive, so a reply's sequence number gives the
-    /// position of its request.
-    private func run(family: Int32, _ window: ArraySlice<NetlinkRequest>,
-                     onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void) -> [Result<Void, NetlinkError>]
+    /// Sends one window in a single `sendmsg`, receives until all of it is complete and sets
+    /// its requests' `outcomes`. The window's sequence numbers are consecutive, so a reply's
+    /// sequence number gives the position of its request.
+    private func run(family: Int32, _ window: ArraySlice<NetlinkRequest>, outcomes: inout [Result<Void, NetlinkError>?],
+                     onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void)
     {
-        var message: [UInt8] = []
-        var results = [Result<Void, NetlinkError>?](repeating: nil, count: window.count)
-        var complete = [Bool](repeating: false, count: window.count)
+        outgoing.removeAll(keepingCapacity: true)
+        // Bit i: the window's i-th request is complete (a window holds at most 64).
+        var complete: UInt64 = 0
         var remaining = window.count
         let port = nl_socket_get_local_port(handle)
         let firstSequence = nl_socket_use_seq(handle)
@@ -134,32 +143,33 @@ final class NetlinkSocket {
             let sequence = position == 0 ? firstSequence : nl_socket_use_seq(handle)
             let flags = NLM_F_REQUEST | (request.isDump ? NLM_F_DUMP : NLM_F_ACK)
             do throws(NetlinkError) {
-                let built = try NetlinkMessage(family: family, command: request.command, version: UInt8(IPVS_GENL_VERSION),
-                                               flags: flags, sequence: sequence, port: port)
+                let built = try NetlinkMessage(in: scratch, family: family, command: request.command,
+                                               version: UInt8(IPVS_GENL_VERSION), flags: flags, sequence: sequence, port: port)
                 try request.attributes(built)
-                built.append(to: &message)
+                built.append(to: &outgoing)
             } catch {
-                results[position] = .failure(error)
-                complete[position] = true
+                outcomes[window.startIndex + position] = .failure(error)
+                complete |= 1 << position
                 remaining -= 1
             }
         }
 
+        /// Sets a request's outcome, unless its replies already failed it.
         func finish(_ position: Int, _ result: Result<Void, NetlinkError>) {
-            guard !complete[position] else { return }
-            complete[position] = true
+            guard complete & (1 << position) == 0 else { return }
+            complete |= 1 << position
             remaining -= 1
-            if case .failure? = results[position] { return }
-            results[position] = result
+            if case .failure? = outcomes[window.startIndex + position] { return }
+            outcomes[window.startIndex + position] = result
         }
         func failAll(_ error: NetlinkError) {
-            for position in complete.indices { finish(position, .failure(error)) }
+            for position in 0..<window.count { finish(position, .failure(error)) }
         }
 
         /// Completes a request on its ACK, error or `NLMSG_DONE`; hands data messages to `onReply`.
         func process(_ reply: ReceivedMessage) {
             let position = Int(reply.sequence &- firstSequence)
-            guard position < window.count, !complete[position] else { return }  // a stale reply
+            guard position < window.count, complete & (1 << position) == 0 else { return }  // a stale reply
             switch Int32(reply.type) {
             case NLMSG_ERROR:
                 // nlmsgerr: the errno (negative; 0 for an ACK), then the request's header.
@@ -175,13 +185,13 @@ final class NetlinkSocket {
                 do throws(NetlinkError) {
                     try onReply(window.startIndex + position, NetlinkReply(genericMessage: reply.body))
                 } catch {
-                    if results[position] == nil { results[position] = .failure(error) }
+                    if outcomes[window.startIndex + position] == nil { outcomes[window.startIndex + position] = .failure(error) }
                 }
             }
         }
 
         if remaining > 0 {
-            let sent = message.withUnsafeMutableBytes { nl_sendto(handle, $0.baseAddress, $0.count) }
+            let sent = outgoing.withUnsafeMutableBytes { nl_sendto(handle, $0.baseAddress, $0.count) }
             if sent < 0 { failAll(.library(code: sent)) }
         }
         let descriptor = nl_socket_get_fd(handle)
@@ -192,7 +202,6 @@ final class NetlinkSocket {
                 failAll(error)
             }
         }
-        return results.map { $0 ?? .success(()) }
     }
 
     /// Asks for a large receive buffer (beyond `rmem_max` when privileged) and returns what the

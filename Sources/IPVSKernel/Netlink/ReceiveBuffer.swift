@@ -13,12 +13,16 @@ struct ReceiveBuffer: ~Copyable {
     /// whose every round walks the service table from its start.
     static let large = 32 << 10
 
-    /// The size for a socket that makes many small dumps (one per service for the servers): one
-    /// page, at most 8 KiB. The kernel then allocates small datagrams (never smaller than about
-    /// a page, so none is truncated) instead of 32 KiB ones, which it zeroes on allocation
-    /// (`init_on_alloc`, on in Debian's kernels): that zeroing took a quarter of a full read's
-    /// CPU time.
-    static var small: Int { min(Int(sysconf(Int32(_SC_PAGESIZE))), 8 << 10) }
+    /// The size for a socket that makes many small dumps (one per service for the servers): the
+    /// kernel's `NLMSG_GOODSIZE`, a page (at most 8 KiB) less the 320 bytes of
+    /// `skb_shared_info` on 64-bit kernels. The kernel allocates each dump datagram at the
+    /// larger of that and the largest receive the socket has made, plus the 320 bytes, and
+    /// zeroes it (`init_on_alloc`, on in Debian's kernels). At exactly this size a datagram
+    /// fills one page; a page-sized receive would cost two, and the 32 KiB of `large` eight
+    /// (zeroing took a quarter of a full read's CPU time). A kernel that builds larger
+    /// datagrams than this is caught by their truncation (`ServerDumps` then reads again with
+    /// `large`).
+    static var small: Int { min(Int(sysconf(Int32(_SC_PAGESIZE))), 8 << 10) - 320 }
 
     private let storage: UnsafeMutableRawBufferPointer
 

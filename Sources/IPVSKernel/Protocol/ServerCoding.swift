@@ -56,7 +56,7 @@ extension ServerKey {
     /// found), address and port in network order.
     func putIdentity(into message: borrowing NetlinkMessage) throws(NetlinkError) {
         try message.put(DestinationAttribute.addressFamily, u16: address.family.kernelNumber)
-        try message.put(DestinationAttribute.address, bytes: address.bytes)
+        try message.put(DestinationAttribute.address, address: address)
         try message.put(DestinationAttribute.port, u16: port.bigEndian)
     }
 }

@@ -9,7 +9,7 @@ extension ServiceKey {
             try message.put(ServiceAttribute.fwmark, u32: mark)
         case .address(let proto, let address, let port):
             try message.put(ServiceAttribute.protocol, u16: proto.number)
-            try message.put(ServiceAttribute.address, bytes: address.bytes)
+            try message.put(ServiceAttribute.address, address: address)
             try message.put(ServiceAttribute.port, u16: port.bigEndian)
         }
     }
@@ -42,7 +42,9 @@ extension VirtualService {
                 try nest.put(ServiceAttribute.persistenceEngine, string: engine)
             }
             let flags = kernelFlags
-            try nest.put(ServiceAttribute.flags, bytes: withUnsafeBytes(of: (flags, UInt32.max)) { Array($0) })
+            try withUnsafeBytes(of: (flags, UInt32.max)) { (bytes) throws(NetlinkError) in
+                try nest.put(ServiceAttribute.flags, bytes: bytes)
+            }
             try nest.put(ServiceAttribute.timeout, u32: persistence?.timeout ?? 0)
             let prefix = persistence?.netmaskLength ?? key.family.bitWidth
             try nest.put(ServiceAttribute.netmask, u32: Netmask.attributeValue(prefixLength: prefix, family: key.family))

@@ -15,7 +15,7 @@ extension SyncDaemon {
             try nest.put(DaemonAttribute.syncID, u32: syncID)
             if let maxLength { try nest.put(DaemonAttribute.maxLength, u16: maxLength) }
             if let group {
-                try nest.put(group.family == .ipv4 ? DaemonAttribute.group : DaemonAttribute.group6, bytes: group.bytes)
+                try nest.put(group.family == .ipv4 ? DaemonAttribute.group : DaemonAttribute.group6, address: group)
             }
             if let port { try nest.put(DaemonAttribute.port, u16: port) }
             if let ttl { try nest.put(DaemonAttribute.ttl, u8: ttl) }

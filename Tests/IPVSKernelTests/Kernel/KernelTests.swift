@@ -1,5 +1,5 @@
 import Foundation
-import IPVSKernel
+@testable import IPVSKernel
 import LVSModel
 import Testing
 
@@ -346,6 +346,18 @@ struct KernelTests {
         let live = try kernel.snapshot()
         #expect(live.table.services == services.sorted { $0.key < $1.key })
         #expect(live.statistics.values.map(\.servers.count).reduce(0, +) == 700)
+    }
+
+    @Test func serverDumpsTruncatedByASmallBufferAreReadAgain() throws {
+        // 20 servers fill more than 1 KiB, the receive size forced here, so every server dump
+        // is truncated and read again on a socket that takes the largest datagrams.
+        let services = (0..<3).map { index in
+            service(.tcp, "198.51.100.\(index)", 80, .rr, servers: (1...20).map { server("203.0.113.\($0)", 80) })
+        }
+        try create(services)
+        let live = try kernel.snapshot(serverReceiveSize: 1 << 10)
+        #expect(live.table.services == services)
+        #expect(live.statistics.values.map(\.servers.count) == [20, 20, 20])
     }
 
     @Test func batchStopsAfterTheWindowWithAFailure() throws {
