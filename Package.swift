@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "LVSModel", swiftSettings: strict),
         .target(name: "LVSConfig", dependencies: ["LVSModel", "CYAML"], swiftSettings: strict),
         .target(name: "LVSPlan", dependencies: ["LVSModel"], swiftSettings: strict),
-        .target(name: "LVSHost", dependencies: ["LVSModel"], swiftSettings: strict),
+        .target(name: "LVSHost", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
         .target(name: "IPVSKernel",
                 dependencies: ["LVSModel", "CNetlink", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),

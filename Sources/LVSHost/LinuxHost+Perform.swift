@@ -8,9 +8,9 @@ extension LinuxHost {
         case .setLinkUp(let name):
             try runner.check("ip", HostCommands.setUp(name))
         case .addAddress(let address, let length, let device):
-            try runner.check("ip", HostCommands.replaceAddress(address, prefixLength: length, device: device))
+            try addresses().replace(address, prefixLength: length, device: device)
         case .removeAddress(let address, let length, let device):
-            try runner.check("ip", HostCommands.deleteAddress(address, prefixLength: length, device: device))
+            try addresses().delete(address, prefixLength: length, device: device)
         case .setSysctl(let key, let value):
             try SysctlFile.write(key, value)
         case .replaceDefaultRoute(let gateway):

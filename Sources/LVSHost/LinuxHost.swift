@@ -1,21 +1,32 @@
 public import LVSModel
 
-/// The Linux host's setup, read with `ip -j` and /proc/sys and changed with `ip`, sysctl writes
-/// and `iptables-restore`, always with argument arrays.
+/// The Linux host's setup, read with `ip -j` and /proc/sys and changed with `ip` (addresses
+/// over rtnetlink), sysctl writes and `iptables-restore`, always with argument arrays.
 public final class LinuxHost: HostAccess {
     let runner = CommandRunner()
+    private var addressSocket: AddressSocket?
 
     public init() {}
 
-    public func snapshot(sysctls: [String], chains: [FirewallChain]) throws(HostError) -> HostSnapshot {
+    /// The rtnetlink socket for address changes, opened on first use.
+    func addresses() throws(HostError) -> AddressSocket {
+        if let addressSocket { return addressSocket }
+        let opened = try AddressSocket()
+        addressSocket = opened
+        return opened
+    }
+
+    public func snapshot(sysctls: [String], chains: [FirewallChain], routes: Bool) throws(HostError) -> HostSnapshot {
         var snapshot = HostSnapshot()
         snapshot.devices = try IPJSON.devices(try runner.check("ip", ["-j", "-d", "link", "show"]).output)
         snapshot.addresses = try IPJSON.addresses(try runner.check("ip", ["-j", "address", "show"]).output)
-        for family in AddressFamily.allCases {
-            let arguments = (family == .ipv6 ? ["-6"] : []) + ["-j", "route", "show", "default"]
-            snapshot.defaultGateways[family] = try IPJSON.defaultGateway(try runner.check("ip", arguments).output)
+        if routes {
+            for family in AddressFamily.allCases {
+                let arguments = (family == .ipv6 ? ["-6"] : []) + ["-j", "route", "show", "default"]
+                snapshot.defaultGateways[family] = try IPJSON.defaultGateway(try runner.check("ip", arguments).output)
+            }
+            snapshot.guePorts = try guePorts()
         }
-        snapshot.guePorts = try guePorts()
         for key in sysctls {
             snapshot.sysctls[key] = SysctlFile.read(key)
         }

@@ -133,7 +133,8 @@ public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Reading and changing a host's setup: the Linux host, or a fake in unit tests.
 public protocol HostAccess {
-    /// Reads the devices, addresses and routes, and the given sysctls and chains.
-    func snapshot(sysctls: [String], chains: [FirewallChain]) throws(HostError) -> HostSnapshot
+    /// Reads the devices and addresses, the given sysctls and chains, and with `routes` the
+    /// default gateways and GUE receive ports (which only a real server's setup compares).
+    func snapshot(sysctls: [String], chains: [FirewallChain], routes: Bool) throws(HostError) -> HostSnapshot
     func perform(_ action: HostAction) throws(HostError)
 }

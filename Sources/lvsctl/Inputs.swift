@@ -47,7 +47,7 @@ enum Inputs {
     /// The parts of this host the director's plan compares: VIP device, sysctls, lvsctl's chains.
     static func hostSnapshot(_ host: LinuxHost) throws -> HostSnapshot {
         do {
-            return try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains)
+            return try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains, routes: false)
         } catch {
             throw Console.fail("reading this host's setup: \(error)")
         }

@@ -35,7 +35,7 @@ struct RealServerOptions: ParsableArguments {
     /// This host's state, read as far as the setup needs it.
     func snapshot(_ host: LinuxHost, for setup: RealServerSetup) throws -> HostSnapshot {
         do {
-            return try host.snapshot(sysctls: setup.sysctlKeys, chains: [])
+            return try host.snapshot(sysctls: setup.sysctlKeys, chains: [], routes: true)
         } catch {
             throw Console.fail("reading this host's setup: \(error)")
         }
