@@ -4,10 +4,12 @@
 #   - a no-op `lvsctl plan` vs `ipvsadm -Sn`,
 #   - the number of kernel writes a one-server change costs (must be 1).
 #
-#   scripts/bench-apply.sh [RUNS]       on the host: builds lvsctl in release, boots the VM
+#   scripts/bench-apply.sh [RUNS]       on the host: builds lvsctl in release (Swift runtime
+#                                       linked in, as for a director), boots the VM
 #   scripts/bench-apply.sh --inside N   (what runs in the VM)
 #
 # Every time is the wall time of the whole command, process start included; runs alternate.
+# lvsctl also prints its phases (--timings) to standard error.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +18,7 @@ servers_per_service=4
 
 if [[ ${1:-} != --inside ]]; then
   runs=${1:-3}
-  (cd "$repo" && swift build -c release --product lvsctl)
+  (cd "$repo" && swift build -c release --static-swift-stdlib --product lvsctl)
   exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-apply.sh" --inside "$runs"
 fi
 runs=${2:-3}
@@ -31,22 +33,30 @@ modprobe ip_vs
 sed '0,/weight: 1 }/s//weight: 7 }/' "$work/table.yaml" > "$work/changed.yaml"
 echo "table: $services services x $servers_per_service servers ($(wc -l < "$work/table.yaml") lines of YAML)"
 
+# Every write runs in a network namespace of its own, so that it starts from an empty table
+# *and* an empty dest trash: the kernel keeps deleted servers for one to two minutes and
+# scans that list on every server add, which after a flush of this table made either tool
+# several times slower depending on which ran first.
 wall() { local start; start=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $start" | bc; }
-restore() { ipvsadm -R < "$work/table.ipvsadm"; }
-apply() { "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete; }
-plan() { "$lvsctl" plan -f "$work/table.yaml" --detailed-exitcode; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+restore() { in_ns "$1" ipvsadm -R < "$work/table.ipvsadm"; }
+apply() { in_ns "$1" "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete --timings; }
+plan() { in_ns "$1" "$lvsctl" plan -f "$work/table.yaml" --detailed-exitcode --timings; }
 
 declare -a t_restore t_apply t_plan t_save
 for ((run = 1; run <= runs; run++)); do
-  ipvsadm -C; t_restore+=("$(wall restore)")
-  ipvsadm -C; t_apply+=("$(wall apply)")
-  t_plan+=("$(wall plan)")
-  t_save+=("$(wall ipvsadm -Sn)")
+  ip netns add "bench-restore-$run"
+  ip netns add "bench-apply-$run"
+  t_restore+=("$(wall restore "bench-restore-$run")")
+  t_apply+=("$(wall apply "bench-apply-$run")")
+  t_plan+=("$(wall plan "bench-apply-$run")")
+  t_save+=("$(wall in_ns "bench-apply-$run" ipvsadm -Sn)")
   echo "run $run: ipvsadm -R ${t_restore[-1]} s | lvsctl apply ${t_apply[-1]} s | lvsctl plan (no-op) ${t_plan[-1]} s | ipvsadm -Sn ${t_save[-1]} s"
 done
 
-writes=$("$lvsctl" plan -f "$work/changed.yaml" --output json | grep -c '"updateServer"' || true)
-"$lvsctl" apply -f "$work/changed.yaml" --yes > "$work/apply-one.txt"
+last=bench-apply-$runs
+writes=$(in_ns "$last" "$lvsctl" plan -f "$work/changed.yaml" --output json | grep -c '"updateServer"' || true)
+in_ns "$last" "$lvsctl" apply -f "$work/changed.yaml" --yes > "$work/apply-one.txt"
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 m_restore=$(median "${t_restore[@]}"); m_apply=$(median "${t_apply[@]}")

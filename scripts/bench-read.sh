@@ -2,7 +2,8 @@
 # Read benchmark: a full snapshot() through the adapter against `ipvsadm -Sn` and
 # `cat /proc/net/ip_vs`, on a kernel table of 16,000 services × 4 servers.
 #
-#   scripts/bench-read.sh [RUNS]       on the host: builds lvsctl-bench in release, boots the VM
+#   scripts/bench-read.sh [RUNS]       on the host: builds lvsctl-bench in release (Swift runtime
+#                                      linked in, as for a director), boots the VM
 #   scripts/bench-read.sh --inside N   (what runs in the VM)
 #
 # Each of the three readers runs RUNS times (default 5), alternating; every time is the wall

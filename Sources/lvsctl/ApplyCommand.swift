@@ -43,17 +43,18 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
-        let desired = try file.map(Inputs.desiredState)
-        timings.lap("load config")
         let lock = try HostLock(path: lockFile)
-        let kernel = try Inputs.kernel()
-        let live = try Inputs.liveState(from: kernel)
         let host = LinuxHost()
-        timings.lap("read kernel")
+        // A saved plan carries its host changes; only a config is planned against the host.
+        let reading = LiveRead(host: file == nil ? nil : host)
+        let desired = try file.map(Inputs.desiredState)
+        timings.lap("load config (reading kernel and host meanwhile)")
+        let (kernel, live, hostSnapshot) = try reading.wait()
+        timings.lap("rest of reading kernel and host")
         let plan: Plan
         let target: DesiredState
         if let desired {
-            plan = Planner.plan(desired: desired, live: live.table, host: try Inputs.hostSnapshot(host))
+            plan = Planner.plan(desired: desired, live: live.table, host: hostSnapshot)
             target = desired
         } else {
             plan = try savedPlan(planFile ?? "", live: live.table)
@@ -82,9 +83,10 @@ struct ApplyCommand: ParsableCommand {
         timings.lap("write (\(plan.operations.count) operations)")
         guard report.succeeded else { throw ExitCode.failure }
 
-        let after = try Inputs.liveState(from: kernel)
+        let verifying = LiveRead(kernel: kernel, host: nil)
         let hostAfter = file == nil ? nil : try Inputs.hostSnapshot(host)
-        timings.lap("verify: read kernel")
+        let after = try verifying.wait().live
+        timings.lap("verify: read kernel and host")
         let remaining = Planner.plan(desired: target, live: after.table, host: hostAfter)
         timings.lap("verify: plan")
         guard remaining.isEmpty else {

@@ -40,16 +40,21 @@ enum Inputs {
         do {
             return try IPVSKernel()
         } catch {
-            throw Console.fail(error.description)
+            throw failure(error)
         }
     }
 
     /// The parts of this host the director's plan compares: VIP device, sysctls, lvsctl's chains.
+    static func directorSnapshot(_ host: LinuxHost) throws(HostError) -> HostSnapshot {
+        try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains, routes: false)
+    }
+
+    /// `directorSnapshot`, or exit 1 with why the host could not be read.
     static func hostSnapshot(_ host: LinuxHost) throws -> HostSnapshot {
         do {
-            return try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains, routes: false)
+            return try directorSnapshot(host)
         } catch {
-            throw Console.fail("reading this host's setup: \(error)")
+            throw failure(error)
         }
     }
 
@@ -57,7 +62,13 @@ enum Inputs {
         do {
             return try kernel.snapshot()
         } catch {
-            throw Console.fail(error.description)
+            throw failure(error)
         }
     }
+
+    /// Prints why the kernel could not be reached or read; the command then exits 1.
+    static func failure(_ error: IPVSError) -> ExitCode { Console.fail(error.description) }
+
+    /// Prints why this host's setup could not be read; the command then exits 1.
+    static func failure(_ error: HostError) -> ExitCode { Console.fail("reading this host's setup: \(error)") }
 }

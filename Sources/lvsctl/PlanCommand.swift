@@ -32,11 +32,17 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
+        let reading = self.live == nil ? LiveRead(host: LinuxHost()) : nil
         let desired = try Inputs.desiredState(file)
-        timings.lap("load config")
-        let live = try self.live.map(Inputs.snapshot) ?? Inputs.liveState(from: Inputs.kernel())
-        let host = self.live == nil ? try Inputs.hostSnapshot(LinuxHost()) : nil
-        timings.lap("read \(self.live == nil ? "kernel and host" : "snapshot")")
+        timings.lap(reading == nil ? "load config" : "load config (reading kernel and host meanwhile)")
+        let live: LiveState
+        var host: HostSnapshot?
+        if let reading {
+            (_, live, host) = try reading.wait()
+        } else {
+            live = try Inputs.snapshot(self.live ?? "-")
+        }
+        timings.lap(reading == nil ? "read snapshot" : "rest of reading kernel and host")
         if self.live != nil {
             Console.standardError.write("lvsctl: note: a plan against a snapshot covers the IPVS table only; VIPs, sysctls and firewall rules are planned on the director itself\n")
         }

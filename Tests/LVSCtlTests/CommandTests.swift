@@ -49,6 +49,17 @@ struct CommandTests {
         #expect(try lvsctl("plan", "-f", "/nonexistent.yaml", "--live", same, "--detailed-exitcode").status == 1)
     }
 
+    @Test("plan and apply of an invalid config report the config, though the kernel is read meanwhile")
+    func configErrorsComeFirst() throws {
+        let file = try temporaryFile("bad.yaml", "version: 1\nservices:\n  - { vip: 198.51.100.1, port: 80, scheduler: wrrr }\n")
+        let lock = try temporaryFile("lvsctl.lock", "")
+        for result in [try lvsctl("plan", "-f", file), try lvsctl("apply", "-f", file, "--yes", "--lock-file", lock)] {
+            #expect(result.status == 1)
+            #expect(result.error.contains("\(file):3:47: error: unknown scheduler 'wrrr'"))
+            #expect(!result.error.contains("IPVS"), "\(result.error)")
+        }
+    }
+
     @Test("a mass deletion is flagged in plan output")
     func massDeletionWarning() throws {
         let empty = try temporaryFile("empty.yaml", "version: 1\nservices: []\n")
