@@ -45,8 +45,12 @@ plan() { in_ns "$1" "$lvsctl" plan -f "$work/table.yaml" --detailed-exitcode --t
 
 declare -a t_restore t_apply t_plan t_save
 for ((run = 1; run <= runs; run++)); do
-  ip netns add "bench-restore-$run"
-  ip netns add "bench-apply-$run"
+  for ns in "bench-restore-$run" "bench-apply-$run"; do
+    ip netns add "$ns"
+    # Up, lo gives the namespace its local routing table, without which the kernel refuses
+    # every server (EINVAL: it cannot tell the address type).
+    ip -n "$ns" link set lo up
+  done
   t_restore+=("$(wall restore "bench-restore-$run")")
   t_apply+=("$(wall apply "bench-apply-$run")")
   t_plan+=("$(wall plan "bench-apply-$run")")
