@@ -37,8 +37,8 @@ public final class IPVSKernel: IPVSTableAccess {
     /// Reads the whole table: the service dump, one server dump per service (the kernel has no
     /// dump of all servers; they run on worker threads while the service dump still arrives,
     /// see `ServerDumps`), the timeouts, the sync daemons and the version; counters from the
-    /// 64-bit statistics. Counters lag the
-    /// traffic by up to two seconds: the kernel folds its per-CPU counters on a timer.
+    /// 64-bit statistics. Counters lag the traffic by up to two seconds: the kernel folds its
+    /// per-CPU counters on a timer.
     ///
     /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
     /// servers, and one listed twice by a dump that raced a change is kept once.

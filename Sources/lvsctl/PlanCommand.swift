@@ -36,11 +36,11 @@ struct PlanCommand: ParsableCommand {
         let desired = try Inputs.desiredState(file)
         timings.lap(reading == nil ? "load config" : "load config (reading kernel and host meanwhile)")
         let live: LiveState
-        var host: HostSnapshot?
+        let host: HostSnapshot?
         if let reading {
             (_, live, host) = try reading.wait()
         } else {
-            live = try Inputs.snapshot(self.live ?? "-")
+            (live, host) = (try Inputs.snapshot(self.live ?? "-"), nil)
         }
         timings.lap(reading == nil ? "read snapshot" : "rest of reading kernel and host")
         if self.live != nil {
