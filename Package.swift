@@ -37,9 +37,10 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
         .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "CMalloc"], swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
-        .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel"], swiftSettings: strict),
-        .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),
+        .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel"], swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),

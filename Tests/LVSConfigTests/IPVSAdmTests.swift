@@ -1,6 +1,7 @@
 import LVSConfig
 import LVSModel
 import Testing
+import TestSupport
 
 /// The save example of the reference (section 7.1), with its real-server addresses moved into TEST-NET.
 private let referenceSave = """

@@ -1,6 +1,7 @@
 import Foundation
 import LVSConfig
 import Testing
+import TestSupport
 
 /// Corrupts a file the ways people and tools do: lost or repeated lines, stray YAML punctuation,
 /// wrong indentation, truncation, huge or negative numbers, invalid UTF-8.

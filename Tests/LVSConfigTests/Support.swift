@@ -15,16 +15,3 @@ let exampleFiles: [URL] = {
 func load(_ text: String, file: String = "test.yaml") -> ConfigLoadResult {
     ConfigLoader.load(bytes: Array(text.utf8), file: file)
 }
-
-/// A small, seeded generator (SplitMix64), so a failing random case can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
