@@ -22,8 +22,12 @@ if [[ ${1:-} != --inside ]]; then
   exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-apply.sh" --inside "$runs"
 fi
 runs=${2:-3}
-lvsctl=$repo/.build/release/lvsctl
 work=$(mktemp -d)
+# Both programs run from the VM's memory, as from a director's disk, not over the 9p share
+# that holds this checkout (which reads a program's pages again at every start).
+cp "$repo/.build/release/lvsctl" "$(command -v ipvsadm)" "$work/"
+lvsctl=$work/lvsctl
+ipvsadm=$work/ipvsadm
 export HOME=$work
 modprobe ip_vs
 
@@ -39,7 +43,7 @@ echo "table: $services services x $servers_per_service servers ($(wc -l < "$work
 # several times slower depending on which ran first.
 wall() { local start; start=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $start" | bc; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-restore() { in_ns "$1" ipvsadm -R < "$work/table.ipvsadm"; }
+restore() { in_ns "$1" "$ipvsadm" -R < "$work/table.ipvsadm"; }
 apply() { in_ns "$1" "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete --timings; }
 plan() { in_ns "$1" "$lvsctl" plan -f "$work/table.yaml" --detailed-exitcode --timings; }
 
@@ -54,7 +58,7 @@ for ((run = 1; run <= runs; run++)); do
   t_restore+=("$(wall restore "bench-restore-$run")")
   t_apply+=("$(wall apply "bench-apply-$run")")
   t_plan+=("$(wall plan "bench-apply-$run")")
-  t_save+=("$(wall in_ns "bench-apply-$run" ipvsadm -Sn)")
+  t_save+=("$(wall in_ns "bench-apply-$run" "$ipvsadm" -Sn)")
   echo "run $run: ipvsadm -R ${t_restore[-1]} s | lvsctl apply ${t_apply[-1]} s | lvsctl plan (no-op) ${t_plan[-1]} s | ipvsadm -Sn ${t_save[-1]} s"
 done
 
