@@ -50,7 +50,7 @@ final class AddressSocket {
                                ifa_flags: address.family == .ipv6 ? UInt8(IFA_F_NODAD) : 0,
                                ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: index)
         var result = nlmsg_append(message, &header, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
-        withAddressBytes(address) { bytes in
+        address.withNetworkBytes { bytes in
             for attribute in [IFA_LOCAL, IFA_ADDRESS] where result >= 0 {
                 result = nla_put(message, Int32(attribute), Int32(bytes.count), bytes.baseAddress)
             }
@@ -60,14 +60,6 @@ final class AddressSocket {
         guard result >= 0 else {
             let said = String(cString: nl_geterror(result))
             throw HostError(action: action, message: HostErrorWording.explain(said, status: 1))
-        }
-    }
-
-    private func withAddressBytes(_ address: IPAddress, _ body: (UnsafeRawBufferPointer) -> Void) {
-        if let value = address.ipv4Value {
-            withUnsafeBytes(of: value.bigEndian, body)
-        } else if let (high, low) = address.ipv6Halves {
-            withUnsafeBytes(of: (high.bigEndian, low.bigEndian), body)
         }
     }
 }

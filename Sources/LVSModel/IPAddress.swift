@@ -5,9 +5,9 @@ internal import Glibc
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let family: AddressFamily
     /// Bytes 0–7 of an IPv6 address, big-endian; zero for IPv4.
-    let high: UInt64
+    @usableFromInline let high: UInt64
     /// Bytes 8–15 of an IPv6 address, or the IPv4 address in the low 32 bits, big-endian.
-    let low: UInt64
+    @usableFromInline let low: UInt64
 
     /// An IPv4 address from its 32-bit value in host order (`0xC000_0201` is 192.0.2.1).
     public init(ipv4 value: UInt32) {
@@ -64,8 +64,16 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The IPv4 value in host order; nil for IPv6.
     public var ipv4Value: UInt32? { family == .ipv4 ? UInt32(truncatingIfNeeded: low) : nil }
 
-    /// The two halves of an IPv6 address in host order; nil for IPv4.
-    public var ipv6Halves: (high: UInt64, low: UInt64)? { family == .ipv6 ? (high, low) : nil }
+    /// Calls `body` with the network-order bytes (4 or 16) without allocating, as netlink
+    /// requests carry addresses (`bytes` allocates an array each time).
+    @inlinable
+    public func withNetworkBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        switch family {
+        case .ipv4: try withUnsafeBytes(of: UInt32(truncatingIfNeeded: low).bigEndian, body)
+        case .ipv6: try withUnsafeBytes(of: (high.bigEndian, low.bigEndian), body)
+        }
+    }
 
     public var isMulticast: Bool {
         switch family {

@@ -1,4 +1,4 @@
-public import LVSModel
+import LVSModel
 internal import Foundation
 
 /// The JSON form of a plan: what `lvsctl plan --output json` prints and `--out PLANFILE` saves,

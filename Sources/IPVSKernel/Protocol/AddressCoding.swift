@@ -18,15 +18,8 @@ extension Attribute {
 }
 
 extension NetlinkMessage {
-    /// Puts an address in network order, 4 or 16 bytes, from its integers (`IPAddress.bytes`
-    /// would allocate an array for every request).
+    /// Puts an address in network order, 4 or 16 bytes.
     func put(_ type: Int32, address: IPAddress) throws(NetlinkError) {
-        if let value = address.ipv4Value {
-            try put(type, u32: value.bigEndian)
-        } else if let (high, low) = address.ipv6Halves {
-            try withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { (bytes) throws(NetlinkError) in
-                try put(type, bytes: bytes)
-            }
-        }
+        try address.withNetworkBytes { (bytes) throws(NetlinkError) in try put(type, bytes: bytes) }
     }
 }
