@@ -42,10 +42,12 @@ mkdir -p "$results"
 echo "vm-run: booting $(basename "$kernel") (${memory}) to run: $command" >&2
 
 cd "$repo"
+# Both streams through a pipe: when they are a file, the VM's console reopens and truncates
+# it, and a log of a whole test run would lose everything printed before the VM started.
 set +e
 vng --disable-kvm --force-9p --run "$kernel" --user root --memory "$memory" --rwdir "$results" \
-  -- "cd $(printf '%q' "$repo") && $command"
-status=$?
+  -- "cd $(printf '%q' "$repo") && $command" 2>&1 | cat
+status=${PIPESTATUS[0]}
 set -e
 echo "vm-run: exit code $status" >&2
 exit "$status"
