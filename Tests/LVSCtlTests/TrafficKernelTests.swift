@@ -67,6 +67,19 @@ struct TrafficKernelTests {
                 "\(server): second rs plan --node \(address) reports changes (exit \(again.status)):\n\(again.output)\(again.error)")
     }
 
+    /// Serves HTTP on `ports` of every server, writes `yaml`, and sets up each server and then
+    /// the director with lvsctl alone. Server i is at `prefix` + (11 + i), as `routed` and `flat`
+    /// number them. Returns the config file.
+    @discardableResult
+    private func deploy(_ topology: Topology, servers: [String], ports: [Int], nodes prefix: String,
+                        _ yaml: String) throws -> String {
+        for server in servers { try topology.startHTTP(on: server, ports: ports) }
+        let file = try configFile(topology, yaml)
+        for (index, server) in servers.enumerated() { try applyServer(topology, server, file, node: "\(prefix)\(11 + index)") }
+        try applyDirector(topology, file)
+        return file
+    }
+
     private func configFile(_ topology: Topology, _ yaml: String) throws -> String {
         let file = topology.folder.appendingPathComponent("lvs-\(UUID().uuidString.prefix(8)).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
@@ -87,8 +100,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try routed(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [8080]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [8080], nodes: "203.0.113.", """
             version: 1
             director: { address: 203.0.113.1, ip_forward: true }
             services:
@@ -103,9 +115,6 @@ struct TrafficKernelTests {
                   - { address: 203.0.113.12, port: 8080 }
 
             """)
-        try applyServer(topology, "rs1", file, node: "203.0.113.11")
-        try applyServer(topology, "rs2", file, node: "203.0.113.12")
-        try applyDirector(topology, file)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 40))
         #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
@@ -118,8 +127,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try flat(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [80]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [80], nodes: "198.51.100.", """
             version: 1
             services:
               - name: web
@@ -132,9 +140,6 @@ struct TrafficKernelTests {
                   - { address: 198.51.100.12, weight: 1 }
 
             """)
-        try applyServer(topology, "rs1", file, node: "198.51.100.11")
-        try applyServer(topology, "rs2", file, node: "198.51.100.12")
-        try applyDirector(topology, file)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 400))
         #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
@@ -147,8 +152,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try flat(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [80]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [80], nodes: "198.51.100.", """
             version: 1
             services:
               - name: web
@@ -160,9 +164,6 @@ struct TrafficKernelTests {
                 servers: [ 198.51.100.11, 198.51.100.12 ]
 
             """)
-        try applyServer(topology, "rs1", file, node: "198.51.100.11")
-        try applyServer(topology, "rs2", file, node: "198.51.100.12")
-        try applyDirector(topology, file)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 20))
         #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
@@ -180,8 +181,7 @@ struct TrafficKernelTests {
         // A second client address: persistence is per client, and rr gives the second one the other server.
         let topology = try flat(servers: servers, extraClientAddresses: ["198.51.100.3/24"])
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [80, 8080]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [80, 8080], nodes: "198.51.100.", """
             version: 1
             services:
               - name: web-bundle
@@ -193,9 +193,6 @@ struct TrafficKernelTests {
                 servers: [ 198.51.100.11, 198.51.100.12 ]
 
             """)
-        try applyServer(topology, "rs1", file, node: "198.51.100.11")
-        try applyServer(topology, "rs2", file, node: "198.51.100.12")
-        try applyDirector(topology, file)
 
         let bothPorts = Array(repeating: ["http://198.51.100.10/", "http://198.51.100.10:8080/"], count: 5).flatMap { $0 }
         let first = topology.requests(from: Self.client, bothPorts, source: "198.51.100.2")
@@ -211,8 +208,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try routed(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [80]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [80], nodes: "203.0.113.", """
             version: 1
             director: { address: 203.0.113.1, ip_forward: true }
             services:
@@ -224,9 +220,6 @@ struct TrafficKernelTests {
                 servers: [ 203.0.113.11, 203.0.113.12 ]
 
             """)
-        try applyServer(topology, "rs1", file, node: "203.0.113.11")
-        try applyServer(topology, "rs2", file, node: "203.0.113.12")
-        try applyDirector(topology, file)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 20))
         #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
@@ -238,8 +231,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try routed(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [80]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [80], nodes: "203.0.113.", """
             version: 1
             director: { address: 203.0.113.1, ip_forward: true }
             services:
@@ -251,9 +243,6 @@ struct TrafficKernelTests {
                 servers: [ 203.0.113.11, 203.0.113.12 ]
 
             """)
-        try applyServer(topology, "rs1", file, node: "203.0.113.11")
-        try applyServer(topology, "rs2", file, node: "203.0.113.12")
-        try applyDirector(topology, file)
         for server in servers {
             let route = try topology.exec(server, TrafficTool.ip, ["route", "get", "198.51.100.2"])
             #expect(route.status != 0, "\(server) has a route to the client after rs apply: \(route.output)")
@@ -269,8 +258,7 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2"]
         let topology = try routed(servers: servers, ipv4: false, ipv6: true)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [8080]) }
-        let file = try configFile(topology, """
+        try deploy(topology, servers: servers, ports: [8080], nodes: "2001:db8:2::", """
             version: 1
             director: { address: "2001:db8:2::1", ip_forward: true }
             services:
@@ -284,9 +272,6 @@ struct TrafficKernelTests {
                   - { address: "2001:db8:2::12", port: 8080 }
 
             """)
-        try applyServer(topology, "rs1", file, node: "2001:db8:2::11")
-        try applyServer(topology, "rs2", file, node: "2001:db8:2::12")
-        try applyDirector(topology, file)
 
         let tally = topology.requests(from: Self.client, urls("http://[2001:db8:10::10]/", 20))
         #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
@@ -298,7 +283,6 @@ struct TrafficKernelTests {
         let servers = ["rs1", "rs2", "rs3"]
         let topology = try routed(servers: servers)
         defer { topology.tearDown() }
-        for server in servers { try topology.startHTTP(on: server, ports: [8080]) }
         func config(_ addresses: [String]) -> String {
             """
             version: 1
@@ -314,10 +298,9 @@ struct TrafficKernelTests {
 
             """
         }
-        let all = try configFile(topology, config(["203.0.113.11", "203.0.113.12", "203.0.113.13"]))
+        try deploy(topology, servers: servers, ports: [8080], nodes: "203.0.113.",
+                   config(["203.0.113.11", "203.0.113.12", "203.0.113.13"]))
         let withoutThird = try configFile(topology, config(["203.0.113.11", "203.0.113.12"]))
-        for (index, server) in servers.enumerated() { try applyServer(topology, server, all, node: "203.0.113.\(11 + index)") }
-        try applyDirector(topology, all)
 
         let load = RequestLoop(namespace: topology.namespace(Self.client), url: "http://198.51.100.10/")
         load.start()
