@@ -30,8 +30,8 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeScope(_ node: YAMLNode) -> Scope? {
-        if node.scalarText == "all" { return .all }
-        guard case .mapping = node.content else {
+        if text(node) == "all" { return .all }
+        guard node.kind == .mapping else {
             error(node, "scope must be 'all' or a mapping with 'vips' (address prefixes) and 'fwmarks' (marks or ranges like \"1-99\")")
             return nil
         }
@@ -48,7 +48,7 @@ extension ConfigDecoder {
     }
 
     private mutating func fwmarkRange(_ node: YAMLNode) -> ClosedRange<UInt32>? {
-        guard let text = node.scalarText, text.contains("-") else {
+        guard let text = text(node), text.contains("-") else {
             return integer(node, "scope fwmark", in: UInt32(1)...UInt32.max).map { $0...$0 }
         }
         let ends = text.split(separator: "-", omittingEmptySubsequences: false).map { UInt32($0) }

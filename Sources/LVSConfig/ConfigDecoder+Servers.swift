@@ -9,7 +9,7 @@ extension ConfigDecoder {
         var server: RealServer
         var portNode: YAMLNode?
         var spec = outer
-        if case .scalar = node.content {
+        if node.isScalar {
             guard let (address, port) = addressAndPort(node) else { return nil }
             server = RealServer(address: address, port: port ?? servicePort, forwarding: spec.forwarding, weight: defaultWeight)
             if port != nil { portNode = node }

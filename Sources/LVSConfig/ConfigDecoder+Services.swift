@@ -8,8 +8,13 @@ extension ConfigDecoder {
         var keys: [ServiceKey: Int] = [:]
         var names: [String: Int] = [:]
         var services: [VirtualService] = []
+        keys.reserveCapacity(list.count)
+        names.reserveCapacity(list.count)
+        services.reserveCapacity(list.count)
+        var serverLines: [ServerKey: Int] = [:]
         for item in list {
-            guard let decoded = decodeService(item, defaults: defaults, extraSchedulers: extraSchedulers) else { continue }
+            guard let decoded = decodeService(item, defaults: defaults, extraSchedulers: extraSchedulers,
+                                              serverLines: &serverLines) else { continue }
             let service = decoded.service
             if let line = keys[service.key] {
                 error(item, "duplicate service \(service.key); it is already defined at line \(line)")
@@ -48,8 +53,10 @@ extension ConfigDecoder {
         var fullNAT: Set<ServerKey> = []
     }
 
-    private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
-                                        extraSchedulers: [Scheduler]) -> DecodedService? {
+    /// - Parameter serverLines: scratch space for finding repeated servers, kept between
+    ///   services so that it is allocated once.
+    private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults, extraSchedulers: [Scheduler],
+                                        serverLines servers: inout [ServerKey: Int]) -> DecodedService? {
         guard let f = fields(node, of: "a service", allowed: ConfigKeys.service) else { return nil }
         let name = f["name"].flatMap { string($0, "service name") }
         let key = serviceKey(f)
@@ -65,7 +72,7 @@ extension ConfigDecoder {
         let match = f["match"].flatMap { firewallMatch($0, key: key) }
         let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(f, inheriting: defaults.forwarding))
         let weight = f["weight"].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
-        var servers: [ServerKey: Int] = [:]
+        servers.removeAll(keepingCapacity: true)
         var fullNAT: Set<ServerKey> = []
         for item in f["servers"].flatMap({ items($0, of: "servers of \(what)") }) ?? [] {
             guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
@@ -124,8 +131,9 @@ extension ConfigDecoder {
 
     /// The vip inside `match`, read quietly: `firewallMatch` reports its errors.
     private func matchVIP(_ node: YAMLNode) -> IPAddress? {
-        guard case .mapping(let pairs) = node.content,
-              let vip = pairs.first(where: { $0.key.scalarText == "vip" })?.value.scalarText else { return nil }
+        guard let vip = document.pairs(node).first(where: { text($0.key) == "vip" }).flatMap({ text($0.value) }) else {
+            return nil
+        }
         return IPAddress(vip)
     }
 
@@ -153,7 +161,7 @@ extension ConfigDecoder {
         guard let f = fields(node, of: "persistence", allowed: ConfigKeys.persistence) else { return nil }
         var persistence = Persistence(netmaskLength: family.bitWidth)
         if let n = f["timeout"] {
-            if n.scalarText == "0" {
+            if text(n) == "0" {
                 error(n, "a persistence timeout of 0 turns persistence off; use 1 to \(Persistence.maximumTimeout) seconds, or remove 'persistence'")
             } else if let timeout = integer(n, "persistence timeout (seconds)", in: UInt32(1)...Persistence.maximumTimeout) {
                 persistence.timeout = timeout
@@ -168,7 +176,7 @@ extension ConfigDecoder {
 
     /// IPv4: a dotted netmask (`255.255.255.0`) or a prefix length; IPv6: a prefix length 1–128.
     private mutating func netmaskLength(_ node: YAMLNode, family: AddressFamily) -> Int? {
-        if let text = node.scalarText, let mask = IPAddress(text) {
+        if let text = text(node), let mask = IPAddress(text) {
             guard family == .ipv4, mask.family == .ipv4 else {
                 error(node, family == .ipv6
                     ? "an IPv6 service groups clients by prefix length; write a number from 1 to 128, like 'netmask: 64'"
@@ -185,7 +193,7 @@ extension ConfigDecoder {
         }
         switch family {
         case .ipv4:
-            if let text = node.scalarText, let n = Int(text), n > 32 {
+            if let text = text(node), let n = Int(text), n > 32 {
                 error(node, "netmask /\(n) is longer than an IPv4 address; for an IPv4 service use 0–32 or a dotted mask like 255.255.255.0")
                 return nil
             }
@@ -224,7 +232,7 @@ extension ConfigDecoder {
     }
 
     private mutating func portRange(_ node: YAMLNode) -> PortRange? {
-        guard let text = node.scalarText, text.contains("-") else {
+        guard let text = text(node), text.contains("-") else {
             return integer(node, "match port", in: UInt16(1)...UInt16.max).map { PortRange($0) }
         }
         let ends = text.split(separator: "-", omittingEmptySubsequences: false).map { UInt16($0) }

@@ -32,21 +32,21 @@ public enum ConfigLoader {
     /// Loads a config held in memory; `file` names it in diagnostics.
     public static func load(bytes: [UInt8], file: String) -> ConfigLoadResult {
         let start = SourceLocation(line: 1, column: 1)
-        let root: YAMLNode?
+        let document: YAMLDocument
         do {
-            root = try YAMLComposer.compose(bytes)
+            document = try YAMLDocument.parse(bytes)
         } catch {
             return ConfigLoadResult(state: nil, diagnostics: [
                 Diagnostic(.error, file: file, at: error.location, error.message),
             ])
         }
-        guard let root, !root.isNull else {
+        guard let root = document.root, !root.isNull else {
             return ConfigLoadResult(state: nil, diagnostics: [
                 Diagnostic(.error, file: file, at: start,
                            "the file is empty; a config needs at least 'version: 1' and a 'services' list (an empty list is written 'services: []')"),
             ])
         }
-        var decoder = ConfigDecoder(file: file)
+        var decoder = ConfigDecoder(file: file, document: document)
         let state = decoder.decodeDocument(root)
         let diagnostics = decoder.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
         let valid = !diagnostics.contains { $0.severity == .error }

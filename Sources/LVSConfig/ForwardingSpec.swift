@@ -50,7 +50,7 @@ extension ConfigDecoder {
     }
 
     private mutating func tunnel(_ node: YAMLNode) -> Tunnel? {
-        if case .scalar = node.content {
+        if node.isScalar {
             guard let type = choice(node, "tunnel type", from: Tunnel.typeNames) else { return nil }
             switch type {
             case "ipip": return .ipip

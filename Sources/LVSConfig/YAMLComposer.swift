@@ -6,91 +6,97 @@ struct YAMLSyntaxError: Error, Sendable {
     var location: SourceLocation
 }
 
-/// Turns libyaml's event stream into `YAMLNode`s. Aliases are expanded in place; the number of
-/// nodes an expansion may create is capped so that a "billion laughs" file is refused at once
-/// instead of exhausting memory.
+/// Turns libyaml's event stream into a `YAMLDocument`. Aliases are expanded in place; the
+/// number of nodes an expansion may create is capped so that a "billion laughs" file is refused
+/// at once instead of exhausting memory.
 struct YAMLComposer {
     /// Far above any real config (16,000 services × 4 servers is under 600,000 nodes).
     static let defaultNodeLimit = 2_000_000
 
     private var parser = yaml_parser_t()
-    private var anchors: [String: YAMLNode] = [:]
-    private var anchorSizes: [String: Int] = [:]
+    /// The event last returned by `next()`; libyaml owns its scalar bytes until it is deleted.
+    private var event = yaml_event_t()
+    private var holdsEvent = false
+    private var builder: YAMLBuilder
+    /// Each anchor's nodes as first composed, and the index they stood at.
+    private var anchors: [String: (records: [YAMLRecord], start: Int)] = [:]
     private var nodeCount = 0
     private let nodeLimit: Int
 
-    /// Composes the single document in `bytes`; nil when the file holds no document at all.
-    static func compose(_ bytes: [UInt8], nodeLimit: Int = defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLNode? {
+    /// Composes the single document in `bytes`; a document without nodes when the file holds
+    /// no document at all.
+    static func compose(_ bytes: [UInt8], nodeLimit: Int = defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLDocument {
         var input = bytes
-        let result: Result<YAMLNode?, YAMLSyntaxError> = input.withUnsafeMutableBufferPointer { buffer in
-            var composer = YAMLComposer(nodeLimit: nodeLimit)
+        let result: Result<YAMLDocument, YAMLSyntaxError> = input.withUnsafeMutableBufferPointer { buffer in
+            var composer = YAMLComposer(nodeLimit: nodeLimit, expectedBytes: buffer.count)
             guard yaml_parser_initialize(&composer.parser) == 1 else {
                 return .failure(YAMLSyntaxError(message: "out of memory", location: SourceLocation(line: 1, column: 1)))
             }
-            defer { yaml_parser_delete(&composer.parser) }
+            defer {
+                if composer.holdsEvent { yaml_event_delete(&composer.event) }
+                yaml_parser_delete(&composer.parser)
+            }
             yaml_parser_set_input_string(&composer.parser, buffer.baseAddress, buffer.count)
-            return Result { () throws(YAMLSyntaxError) in try composer.stream() }
+            return Result { () throws(YAMLSyntaxError) in
+                try composer.stream()
+                return composer.builder.finish()
+            }
         }
         return try result.get()
     }
 
-    private init(nodeLimit: Int) { self.nodeLimit = nodeLimit }
+    private init(nodeLimit: Int, expectedBytes: Int) {
+        self.nodeLimit = nodeLimit
+        builder = YAMLBuilder(expectedBytes: expectedBytes)
+    }
 
-    private mutating func stream() throws(YAMLSyntaxError) -> YAMLNode? {
-        var event = try next()
-        precondition(event.type == YAML_STREAM_START_EVENT)
-        event = try next()
-        if event.type == YAML_STREAM_END_EVENT { return nil }
-        let root = try node(after: try next())
-        let end = try next()
+    private mutating func stream() throws(YAMLSyntaxError) {
+        var next = try self.next()
+        precondition(next.type == YAML_STREAM_START_EVENT)
+        next = try self.next()
+        if next.type == YAML_STREAM_END_EVENT { return }
+        try node(after: try self.next())
+        let end = try self.next()
         guard end.type == YAML_DOCUMENT_END_EVENT else {
             throw YAMLSyntaxError(message: "expected the end of the document", location: end.location)
         }
-        let after = try next()
+        let after = try self.next()
         guard after.type == YAML_STREAM_END_EVENT else {
             throw YAMLSyntaxError(message: "the file holds more than one YAML document; lvsctl reads one",
                                   location: after.location)
         }
-        return root
     }
 
-    /// An event copied out of libyaml, so nothing points into the parser once it is deleted.
+    /// What the composer needs of an event; a scalar's bytes stay in `event` until the next call.
     private struct Event {
         var type: yaml_event_type_t
         var location: SourceLocation
         var anchor: String?
-        var value: String = ""
-        var plain = false
     }
 
     private mutating func next() throws(YAMLSyntaxError) -> Event {
-        var raw = yaml_event_t()
-        guard yaml_parser_parse(&parser, &raw) == 1 else {
+        if holdsEvent {
+            yaml_event_delete(&event)
+            holdsEvent = false
+        }
+        guard yaml_parser_parse(&parser, &event) == 1 else {
             let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
             let context = parser.context.map { String(cString: $0) }
             let message = "YAML syntax error: " + (context.map { "\(problem) (\($0))" } ?? problem)
             throw YAMLSyntaxError(message: message, location: SourceLocation(
                 line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1))
         }
-        defer { yaml_event_delete(&raw) }
-        var event = Event(type: raw.type, location: SourceLocation(
-            line: Int(raw.start_mark.line) + 1, column: Int(raw.start_mark.column) + 1))
-        switch raw.type {
-        case YAML_SCALAR_EVENT:
-            let scalar = raw.data.scalar
-            event.anchor = scalar.anchor.map { String(cString: $0) }
-            event.value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
-            event.plain = scalar.style == YAML_PLAIN_SCALAR_STYLE
-        case YAML_ALIAS_EVENT:
-            event.value = raw.data.alias.anchor.map { String(cString: $0) } ?? ""
-        case YAML_SEQUENCE_START_EVENT:
-            event.anchor = raw.data.sequence_start.anchor.map { String(cString: $0) }
-        case YAML_MAPPING_START_EVENT:
-            event.anchor = raw.data.mapping_start.anchor.map { String(cString: $0) }
-        default:
-            break
+        holdsEvent = true
+        let anchor: UnsafeMutablePointer<yaml_char_t>? = switch event.type {
+        case YAML_SCALAR_EVENT: event.data.scalar.anchor
+        case YAML_ALIAS_EVENT: event.data.alias.anchor
+        case YAML_SEQUENCE_START_EVENT: event.data.sequence_start.anchor
+        case YAML_MAPPING_START_EVENT: event.data.mapping_start.anchor
+        default: nil
         }
-        return event
+        return Event(type: event.type, location: SourceLocation(line: Int(event.start_mark.line) + 1,
+                                                                column: Int(event.start_mark.column) + 1),
+                     anchor: anchor.map { String(cString: $0) })
     }
 
     private mutating func count(_ added: Int, at location: SourceLocation) throws(YAMLSyntaxError) {
@@ -101,88 +107,118 @@ struct YAMLComposer {
         }
     }
 
-    private mutating func node(after event: Event) throws(YAMLSyntaxError) -> YAMLNode {
-        let start = nodeCount
-        let composed: YAMLNode
+    private mutating func node(after event: Event) throws(YAMLSyntaxError) {
+        let start = builder.count
         switch event.type {
         case YAML_ALIAS_EVENT:
-            guard let target = anchors[event.value] else {
-                throw YAMLSyntaxError(message: "unknown alias '*\(event.value)'; define '&\(event.value)' before it",
+            let name = event.anchor ?? ""
+            guard let target = anchors[name] else {
+                throw YAMLSyntaxError(message: "unknown alias '*\(name)'; define '&\(name)' before it",
                                       location: event.location)
             }
-            try count(anchorSizes[event.value] ?? 1, at: event.location)
-            return target
+            try count(target.records.count, at: event.location)
+            builder.append(copies: target.records, from: target.start)
+            return
         case YAML_SCALAR_EVENT:
             try count(1, at: event.location)
-            composed = YAMLNode(content: .scalar(event.value, plain: event.plain), location: event.location)
+            let scalar = self.event.data.scalar
+            builder.scalar(UnsafeBufferPointer(start: scalar.value, count: scalar.length),
+                           plain: scalar.style == YAML_PLAIN_SCALAR_STYLE, at: event.location)
         case YAML_SEQUENCE_START_EVENT:
             try count(1, at: event.location)
-            var items: [YAMLNode] = []
+            let index = builder.open(.sequence, at: event.location)
+            var children = 0
             while true {
                 let item = try next()
                 if item.type == YAML_SEQUENCE_END_EVENT { break }
-                items.append(try node(after: item))
+                try node(after: item)
+                children += 1
             }
-            composed = YAMLNode(content: .sequence(items), location: event.location)
+            builder.close(index, children: children)
         case YAML_MAPPING_START_EVENT:
             try count(1, at: event.location)
-            var pairs: [YAMLPair] = []
-            var merged: [YAMLPair] = []
+            let index = builder.open(.mapping, at: event.location)
+            var children = 0
+            var merges = false
             while true {
-                let keyEvent = try next()
-                if keyEvent.type == YAML_MAPPING_END_EVENT { break }
-                let key = try node(after: keyEvent)
-                let value = try node(after: try next())
-                if case .scalar("<<", plain: true) = key.content {
-                    merged += try mergeSources(value)
-                } else {
-                    pairs.append(YAMLPair(key: key, value: value))
-                }
+                let key = try next()
+                if key.type == YAML_MAPPING_END_EVENT { break }
+                let keyIndex = builder.count
+                try node(after: key)
+                merges = merges || builder.isMergeKey(keyIndex)
+                try node(after: try next())
+                children += 2
             }
-            if !merged.isEmpty {
-                var seen = Set(pairs.compactMap(\.key.scalarText))
-                for pair in merged {
-                    guard let name = pair.key.scalarText, seen.insert(name).inserted else { continue }
-                    pairs.append(pair)
-                }
-            }
-            composed = YAMLNode(content: .mapping(pairs), location: event.location)
+            if merges { children = try applyMerges(mapping: index) }
+            builder.close(index, children: children)
         default:
             throw YAMLSyntaxError(message: "unexpected YAML event", location: event.location)
         }
         if let anchor = event.anchor {
-            anchors[anchor] = composed
-            anchorSizes[anchor] = nodeCount - start
+            anchors[anchor] = (Array(builder.records[start...]), start)
         }
-        return composed
     }
 
-    /// The pairs a `<<` merge key brings in: from one mapping, or from a list of mappings
-    /// (earlier ones win, as in YAML 1.1).
-    private func mergeSources(_ value: YAMLNode) throws(YAMLSyntaxError) -> [YAMLPair] {
-        switch value.content {
-        case .mapping(let pairs):
-            return pairs
-        case .sequence(let items):
-            var pairs: [YAMLPair] = []
-            for item in items {
-                guard case .mapping(let more) = item.content else {
-                    throw YAMLSyntaxError(message: "a '<<' merge list may only hold mappings", location: item.location)
-                }
-                pairs += more
+    /// A pair inside the document being built: where its key, its value and what follows stand.
+    private typealias Pair = (key: Int, value: Int, end: Int)
+
+    /// The pairs of the mapping at `mapping`, whose children end at `end`.
+    private func pairs(of mapping: Int, end: Int) -> [Pair] {
+        var pairs: [Pair] = []
+        var position = mapping + 1
+        while position < end {
+            let value = builder.end(of: position)
+            pairs.append((position, value, builder.end(of: value)))
+            position = builder.end(of: value)
+        }
+        return pairs
+    }
+
+    /// Rewrites the children of the open mapping at `index`: its own pairs, then the pairs its
+    /// `<<` keys bring in from one mapping or a list of them, except keys already set (earlier
+    /// ones win, as in YAML 1.1). Returns the new number of children.
+    private mutating func applyMerges(mapping index: Int) throws(YAMLSyntaxError) -> Int {
+        var own: [Pair] = []
+        var merged: [Pair] = []
+        for pair in pairs(of: index, end: builder.count) {
+            guard builder.isMergeKey(pair.key) else {
+                own.append(pair)
+                continue
             }
-            return pairs
-        case .scalar:
-            throw YAMLSyntaxError(message: "'<<' merges a mapping (an alias such as *defaults), not a scalar",
-                                  location: value.location)
+            let value = builder.record(pair.value)
+            switch value.kind {
+            case .mapping:
+                merged += pairs(of: pair.value, end: pair.end)
+            case .sequence:
+                var item = pair.value + 1
+                while item < pair.end {
+                    guard builder.record(item).kind == .mapping else {
+                        throw YAMLSyntaxError(message: "a '<<' merge list may only hold mappings", location: location(item))
+                    }
+                    merged += pairs(of: item, end: builder.end(of: item))
+                    item = builder.end(of: item)
+                }
+            case .plainScalar, .quotedScalar:
+                throw YAMLSyntaxError(message: "'<<' merges a mapping (an alias such as *defaults), not a scalar",
+                                      location: location(pair.value))
+            }
         }
+        var seen = Set(own.compactMap { builder.scalarBytes($0.key).map(Array.init) })
+        let kept = own + merged.filter { pair in
+            guard let key = builder.scalarBytes(pair.key) else { return false }
+            return seen.insert(Array(key)).inserted
+        }
+        let base = index + 1
+        let saved = Array(builder.records[base...])
+        builder.truncate(to: base)
+        for pair in kept {
+            builder.append(copies: saved[(pair.key - base)..<(pair.end - base)], from: pair.key)
+        }
+        return kept.count * 2
     }
-}
 
-extension YAMLNode {
-    /// The text of a scalar node; nil for collections.
-    var scalarText: String? {
-        if case .scalar(let text, _) = content { return text }
-        return nil
+    private func location(_ index: Int) -> SourceLocation {
+        let record = builder.record(index)
+        return SourceLocation(line: Int(record.line), column: Int(record.column))
     }
 }

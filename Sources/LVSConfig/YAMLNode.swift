@@ -1,27 +1,130 @@
-/// A composed YAML node that remembers where it stood in the file, so every schema error can
-/// point at a line and column. Aliases are already expanded and `<<` merge keys applied.
-struct YAMLNode: Sendable {
-    enum Content: Sendable {
-        /// The scalar's text and whether it was written plain (unquoted): only plain scalars
-        /// can be numbers, booleans or null.
-        case scalar(String, plain: Bool)
-        case sequence([YAMLNode])
-        case mapping([YAMLPair])
+/// A composed YAML document, held flat: every node is one fixed-size record in document order
+/// (a collection is followed by its children), and every scalar's bytes lie in one buffer.
+/// A config of 16,000 services is over half a million nodes; as a tree of enums, arrays and
+/// strings each node was an allocation, which made composing it the larger part of loading.
+/// Aliases are already expanded and `<<` merge keys applied.
+final class YAMLDocument: Sendable {
+    let records: [YAMLRecord]
+    let text: [UInt8]
+
+    init(records: [YAMLRecord], text: [UInt8]) {
+        self.records = records
+        self.text = text
     }
 
-    var content: Content
-    var location: SourceLocation
+    /// The document in `bytes`: read by `BlockYAMLParser` when the file keeps to its subset,
+    /// else by libyaml, which also reports syntax errors.
+    static func parse(_ bytes: [UInt8], nodeLimit: Int = YAMLComposer.defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLDocument {
+        if let document = bytes.withUnsafeBufferPointer({ BlockYAMLParser.parse($0, nodeLimit: nodeLimit) }) {
+            return document
+        }
+        return try YAMLComposer.compose(bytes, nodeLimit: nodeLimit)
+    }
 
+    /// The first node; nil when the file holds no document at all.
+    var root: YAMLNode? { records.isEmpty ? nil : YAMLNode(index: 0, record: records[0]) }
+
+    /// The text of a scalar node; nil for collections.
+    func text(_ node: YAMLNode) -> String? {
+        guard node.isScalar else { return nil }
+        let record = node.record
+        return text.withUnsafeBufferPointer { text in
+            String(decoding: UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]),
+                   as: UTF8.self)
+        }
+    }
+
+    /// The name among `names` that a scalar node spells, compared byte for byte without making
+    /// a string of it; nil when it spells none of them.
+    func name(of node: YAMLNode, among names: [String]) -> String? {
+        guard node.isScalar else { return nil }
+        let record = node.record
+        return text.withUnsafeBufferPointer { text in
+            let bytes = UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)])
+            return names.first { $0.utf8.count == bytes.count && $0.utf8.first == bytes.first && $0.utf8.elementsEqual(bytes) }
+        }
+    }
+
+    /// The children of a collection in order (for a mapping: key, value, key, value…); none
+    /// for a scalar.
+    func children(_ node: YAMLNode) -> Children { Children(records: records, parent: node) }
+
+    /// The key–value pairs of a mapping; none for other nodes.
+    func pairs(_ node: YAMLNode) -> [YAMLPair] {
+        guard node.kind == .mapping else { return [] }
+        var pairs: [YAMLPair] = []
+        pairs.reserveCapacity(Int(node.record.count) / 2)
+        var iterator = children(node).makeIterator()
+        while let key = iterator.next(), let value = iterator.next() { pairs.append(YAMLPair(key: key, value: value)) }
+        return pairs
+    }
+
+    /// The children of one node, found by skipping each child's descendants.
+    struct Children: Sequence {
+        let records: [YAMLRecord]
+        let parent: YAMLNode
+
+        func makeIterator() -> Iterator {
+            Iterator(records: records, position: parent.index + 1,
+                     end: parent.isScalar ? parent.index + 1 : Int(parent.record.start))
+        }
+
+        struct Iterator: IteratorProtocol {
+            let records: [YAMLRecord]
+            var position: Int
+            let end: Int
+
+            mutating func next() -> YAMLNode? {
+                guard position < end else { return nil }
+                let record = records[position]
+                let node = YAMLNode(index: position, record: record)
+                position = record.isCollection ? Int(record.start) : position + 1
+                return node
+            }
+        }
+    }
+}
+
+/// One node of a `YAMLDocument`.
+struct YAMLRecord: Sendable, Equatable {
+    enum Kind: UInt8, Sendable {
+        /// Only plain (unquoted) scalars can be numbers, booleans or null.
+        case plainScalar, quotedScalar, sequence, mapping
+    }
+
+    var kind: Kind
     /// An empty plain scalar or `~` / `null`: the value of `key:` with nothing after it.
-    var isNull: Bool {
-        guard case .scalar(let text, plain: true) = content else { return false }
-        return text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL"
-    }
+    var isNull = false
+    var line: UInt32
+    var column: UInt32
+    /// A scalar's first byte in `text`; for a collection, the index just past its last descendant.
+    var start: UInt32
+    /// A scalar's length in bytes; for a collection, its number of children (keys and values
+    /// both count in a mapping).
+    var count: UInt32
+
+    var isCollection: Bool { kind == .sequence || kind == .mapping }
+}
+
+/// A node of a composed document: which one, and its record, so that what it is and where it
+/// stood in the file (for every schema error's line and column) need no look-up. Its text and
+/// children are read through the document.
+struct YAMLNode: Sendable {
+    let index: Int
+    let record: YAMLRecord
+
+    var kind: YAMLRecord.Kind { record.kind }
+
+    var isScalar: Bool { !record.isCollection }
+
+    var isNull: Bool { record.isNull }
+
+    var location: SourceLocation { SourceLocation(line: Int(record.line), column: Int(record.column)) }
 
     /// The word for this node's kind in error messages.
     var kindName: String {
-        switch content {
-        case .scalar: isNull ? "nothing" : "a scalar"
+        switch kind {
+        case .plainScalar, .quotedScalar: isNull ? "nothing" : "a scalar"
         case .sequence: "a list"
         case .mapping: "a mapping"
         }

@@ -39,7 +39,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses the textual forms `inet_pton` accepts: dotted quad or RFC 4291 IPv6.
     public init?(_ text: String) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             self.init(bytes: withUnsafeBytes(of: raw) { Array($0) })

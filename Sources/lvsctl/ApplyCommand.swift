@@ -72,15 +72,16 @@ struct ApplyCommand: ParsableCommand {
             }
         }
         timings.lap("plan")
+        let applier = Applier(table: kernel, host: host, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
+        let applying = yes && !plan.isEmpty ? BackgroundApply(applier, plan: plan) : nil
         print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
-        timings.lap("render")
+        timings.lap(applying == nil ? "render" : "render (writing meanwhile)")
         guard !plan.isEmpty else { return }
         try Console.confirm(skip: yes, command: "apply")
 
-        let policy = drain.map { DrainPolicy(timeout: .seconds($0)) }
-        let report = Applier(table: kernel, host: host, drain: policy).apply(plan)
+        let report = applying?.wait() ?? applier.apply(plan)
         ApplyReportPrinter.print(report, command: "apply")
-        timings.lap("write (\(plan.operations.count) operations)")
+        timings.lap(applying == nil ? "write (\(plan.operations.count) operations)" : "rest of writing")
         guard report.succeeded else { throw ExitCode.failure }
 
         let verifying = LiveRead(kernel: kernel, host: nil)
