@@ -17,16 +17,19 @@ struct BlockYAMLParser {
     private var builder: YAMLBuilder
     private let nodeLimit: Int
 
-    /// The document in `bytes`, or nil when it is not (certainly) in the subset.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, nodeLimit: Int) -> YAMLDocument? {
-        for byte in bytes where byte >= 0x7F || (byte < 0x20 && byte != newline) { return nil }
-        var parser = BlockYAMLParser(bytes: bytes, builder: YAMLBuilder(expectedBytes: bytes.count), nodeLimit: nodeLimit)
-        do {
-            try parser.document()
-        } catch {
-            return nil
+    /// The document in `source`, or nil when it is not (certainly) in the subset. Scalars stay
+    /// where they stand in `source`, which the document keeps.
+    static func parse(_ source: [UInt8], nodeLimit: Int) -> YAMLDocument? {
+        source.withUnsafeBufferPointer { bytes in
+            for byte in bytes where byte >= 0x7F || (byte < 0x20 && byte != newline) { return nil }
+            var parser = BlockYAMLParser(bytes: bytes, builder: YAMLBuilder(source: source), nodeLimit: nodeLimit)
+            do {
+                try parser.document()
+            } catch {
+                return nil
+            }
+            return parser.builder.finish()
         }
-        return parser.builder.finish()
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, builder: YAMLBuilder, nodeLimit: Int) {
@@ -247,13 +250,14 @@ struct BlockYAMLParser {
         if let unescaped {
             unescaped.withUnsafeBufferPointer { builder.scalar($0, plain: false, at: scalarLocation) }
         } else {
-            builder.scalar(UnsafeBufferPointer(rebasing: bytes[start..<end]), plain: false, at: scalarLocation)
+            builder.scalar(source: start..<end, bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]), plain: false,
+                           at: scalarLocation)
         }
     }
 
     private mutating func scalar(_ range: Range<Int>, plain: Bool, at location: SourceLocation) throws(Unsupported) {
         guard builder.count < nodeLimit else { throw Unsupported() }
-        builder.scalar(UnsafeBufferPointer(rebasing: bytes[range]), plain: plain, at: location)
+        builder.scalar(source: range, bytes: UnsafeBufferPointer(rebasing: bytes[range]), plain: plain, at: location)
     }
 
     private mutating func emptyScalar(at location: SourceLocation) throws(Unsupported) {

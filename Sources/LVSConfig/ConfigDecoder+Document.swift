@@ -162,7 +162,7 @@ extension ConfigDecoder {
 }
 
 /// What `defaults` provides to every service that does not say otherwise.
-struct ServiceDefaults {
+struct ServiceDefaults: Sendable {
     var scheduler: Scheduler = .wlc
     var forwarding = ForwardingSpec()
     var weight: UInt32 = 1

@@ -1,4 +1,7 @@
+internal import Dispatch
+internal import Glibc
 import LVSModel
+internal import Synchronization
 
 extension ConfigDecoder {
     mutating func decodeServices(_ node: YAMLNode, defaults: ServiceDefaults, extraSchedulers: [Scheduler],
@@ -11,10 +14,8 @@ extension ConfigDecoder {
         keys.reserveCapacity(list.count)
         names.reserveCapacity(list.count)
         services.reserveCapacity(list.count)
-        var serverLines: [ServerKey: Int] = [:]
-        for item in list {
-            guard let decoded = decodeService(item, defaults: defaults, extraSchedulers: extraSchedulers,
-                                              serverLines: &serverLines) else { continue }
+        for (item, decoded) in zip(list, decodeEach(list, defaults: defaults, extraSchedulers: extraSchedulers)) {
+            guard let decoded else { continue }
             let service = decoded.service
             if let line = keys[service.key] {
                 error(item, "duplicate service \(service.key); it is already defined at line \(line)")
@@ -45,7 +46,37 @@ extension ConfigDecoder {
         state.table.services = services
     }
 
-    private struct DecodedService {
+    /// Services in a list shorter than this are decoded on the calling thread.
+    private static let parallelThreshold = 2_000
+
+    /// Each service of `list` on its own, on one thread per CPU when the list is long: a
+    /// service's entry does not depend on the others (repeated keys and names are found
+    /// afterwards, in file order), and a large config then loads in a fraction of the time.
+    /// The diagnostics come back in file order.
+    private mutating func decodeEach(_ list: [YAMLNode], defaults: ServiceDefaults,
+                                     extraSchedulers: [Scheduler]) -> [DecodedService?] {
+        let workers = list.count < Self.parallelThreshold ? 1 : max(1, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 8))
+        let shares = (0..<workers).map { list.count * $0 / workers..<list.count * ($0 + 1) / workers }
+        let outcomes = Mutex([(decoded: [DecodedService?], diagnostics: [Diagnostic])?](repeating: nil, count: workers))
+        let base = ConfigDecoder(file: file, document: document, limit: .max)
+        DispatchQueue.concurrentPerform(iterations: workers) { share in
+            var decoder = base
+            var serverLines: [ServerKey: Int] = [:]
+            let decoded = list[shares[share]].map {
+                decoder.decodeService($0, defaults: defaults, extraSchedulers: extraSchedulers, serverLines: &serverLines)
+            }
+            outcomes.withLock { $0[share] = (decoded, decoder.diagnostics) }
+        }
+        return outcomes.withLock { outcomes in
+            outcomes.flatMap { outcome -> [DecodedService?] in
+                guard let outcome else { preconditionFailure("a share of the services was not decoded") }
+                for diagnostic in outcome.diagnostics { record(diagnostic) }
+                return outcome.decoded
+            }
+        }
+    }
+
+    private struct DecodedService: Sendable {
         var service: VirtualService
         var name: String?
         var nameNode: YAMLNode?

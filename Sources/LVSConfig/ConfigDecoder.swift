@@ -2,18 +2,22 @@ import LVSModel
 
 /// Walks the composed YAML and builds the desired state, collecting a diagnostic for every
 /// problem instead of stopping at the first. Each `decode…` returns nil where it reported an error.
-struct ConfigDecoder {
+struct ConfigDecoder: Sendable {
     /// Past this many, further errors are summarised: a wrong file should not flood a terminal.
     static let diagnosticLimit = 200
 
     let file: String
     let document: YAMLDocument
+    private let limit: Int
     private(set) var diagnostics: [Diagnostic] = []
     private var suppressed = 0
 
-    init(file: String, document: YAMLDocument) {
+    /// - Parameter limit: how many diagnostics to keep; a decoder whose diagnostics another
+    ///   one takes over keeps them all.
+    init(file: String, document: YAMLDocument, limit: Int = diagnosticLimit) {
         self.file = file
         self.document = document
+        self.limit = limit
     }
 
     /// The text of a scalar node; nil for collections.
@@ -24,18 +28,24 @@ struct ConfigDecoder {
     }
 
     mutating func error(at location: SourceLocation, _ message: String) {
-        if diagnostics.count < Self.diagnosticLimit {
-            diagnostics.append(Diagnostic(.error, file: file, at: location, message))
-        } else {
-            suppressed += 1
-            let summary = "\(suppressed) more errors not shown; fix the ones above first"
-            diagnostics[Self.diagnosticLimit - 1] = Diagnostic(.error, file: file, at: location, summary)
-        }
+        record(Diagnostic(.error, file: file, at: location, message))
     }
 
     mutating func warning(_ node: YAMLNode, _ message: String) {
-        guard diagnostics.count < Self.diagnosticLimit else { return }
-        diagnostics.append(Diagnostic(.warning, file: file, at: node.location, message))
+        record(Diagnostic(.warning, file: file, at: node.location, message))
+    }
+
+    /// Keeps a diagnostic; past the limit, errors are counted in a summary and warnings dropped.
+    mutating func record(_ diagnostic: Diagnostic) {
+        if diagnostics.count < limit {
+            diagnostics.append(diagnostic)
+        } else if diagnostic.severity == .error {
+            // The summary takes the place of the last error kept, which then counts as not shown.
+            suppressed += suppressed == 0 ? 2 : 1
+            let summary = "\(suppressed) more errors not shown; fix the ones above first"
+            diagnostics[limit - 1] = Diagnostic(.error, file: file, at: SourceLocation(line: diagnostic.line,
+                                                                                        column: diagnostic.column), summary)
+        }
     }
 
     // MARK: Structure
@@ -50,8 +60,10 @@ struct ConfigDecoder {
         }
         var values: [(name: String, pair: YAMLPair)] = []
         values.reserveCapacity(Int(node.record.count) / 2)
-        for pair in document.pairs(node) {
-            guard pair.key.isScalar else {
+        var children = document.children(node).makeIterator()
+        while let key = children.next(), let value = children.next() {
+            let pair = YAMLPair(key: key, value: value)
+            guard key.isScalar else {
                 error(pair.key, "keys of \(what) must be plain words, found \(pair.key.kindName)")
                 continue
             }

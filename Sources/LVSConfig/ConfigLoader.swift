@@ -65,7 +65,11 @@ public enum ConfigLoader {
             return .failure("cannot read config file: \(reason)")
         }
         defer { if fd != STDIN_FILENO { close(fd) } }
+        // Room for the whole file from the start: a large config is not regrown chunk by chunk.
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? min(Int(status.st_size), maximumFileSize) : 0
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(size + 1)
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -2,7 +2,7 @@ import LVSModel
 
 /// `forward` and `tunnel` as one level of the file states them (defaults, service or server);
 /// inner levels override outer ones key by key.
-struct ForwardingSpec {
+struct ForwardingSpec: Sendable {
     var method: String?
     var tunnel: Tunnel?
     /// Where `tunnel` was written, to point at it when it does not apply.

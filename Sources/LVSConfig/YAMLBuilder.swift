@@ -2,21 +2,44 @@
 /// fast one for plain block YAML) build through it, so they produce identical documents.
 struct YAMLBuilder {
     private(set) var records: [YAMLRecord] = []
-    private(set) var text: [UInt8] = []
+    /// The parsed file, when a parser takes scalars from it in place.
+    private let source: [UInt8]
+    /// Scalars written out (all of libyaml's; the fast parser's unescaped ones), after `source`.
+    private var written: [UInt8] = []
 
+    /// For a parser that copies every scalar out.
     init(expectedBytes: Int) {
+        source = []
         // Generous: pages reserved and never written cost nothing, a regrown array copies all.
         records.reserveCapacity(expectedBytes / 4)
-        text.reserveCapacity(expectedBytes)
+        written.reserveCapacity(expectedBytes)
+    }
+
+    /// For a parser that takes scalars from `source` where they stand.
+    init(source: [UInt8]) {
+        self.source = source
+        records.reserveCapacity(source.count / 4)
     }
 
     var count: Int { records.count }
 
     mutating func scalar(_ bytes: UnsafeBufferPointer<UInt8>, plain: Bool, at location: SourceLocation) {
+        append(scalar: bytes, plain: plain, at: location, start: source.count + written.count)
+        written.append(contentsOf: bytes)
+    }
+
+    /// A scalar that is `range` of the source, spelled as `bytes` (the same bytes, as the
+    /// parser sees them).
+    mutating func scalar(source range: Range<Int>, bytes: UnsafeBufferPointer<UInt8>, plain: Bool,
+                         at location: SourceLocation) {
+        append(scalar: bytes, plain: plain, at: location, start: range.lowerBound)
+    }
+
+    private mutating func append(scalar bytes: UnsafeBufferPointer<UInt8>, plain: Bool, at location: SourceLocation,
+                                 start: Int) {
         records.append(YAMLRecord(kind: plain ? .plainScalar : .quotedScalar, isNull: plain && Self.isNull(bytes),
                                   line: UInt32(location.line), column: UInt32(location.column),
-                                  start: UInt32(text.count), count: UInt32(bytes.count)))
-        text.append(contentsOf: bytes)
+                                  start: UInt32(start), count: UInt32(bytes.count)))
     }
 
     /// Empty, `~` or one of the spellings of null (when written plain).
@@ -66,8 +89,11 @@ struct YAMLBuilder {
     func scalarBytes(_ index: Int) -> ArraySlice<UInt8>? {
         let record = records[index]
         guard !record.isCollection else { return nil }
-        return text[Int(record.start)..<Int(record.start + record.count)]
+        let start = Int(record.start), end = start + Int(record.count)
+        return start >= source.count ? written[(start - source.count)..<(end - source.count)] : source[start..<end]
     }
 
-    consuming func finish() -> YAMLDocument { YAMLDocument(records: records, text: text) }
+    consuming func finish() -> YAMLDocument {
+        YAMLDocument(records: records, text: written.isEmpty ? source : source + written)
+    }
 }

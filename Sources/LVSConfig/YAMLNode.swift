@@ -15,7 +15,7 @@ final class YAMLDocument: Sendable {
     /// The document in `bytes`: read by `BlockYAMLParser` when the file keeps to its subset,
     /// else by libyaml, which also reports syntax errors.
     static func parse(_ bytes: [UInt8], nodeLimit: Int = YAMLComposer.defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLDocument {
-        if let document = bytes.withUnsafeBufferPointer({ BlockYAMLParser.parse($0, nodeLimit: nodeLimit) }) {
+        if let document = BlockYAMLParser.parse(bytes, nodeLimit: nodeLimit) {
             return document
         }
         return try YAMLComposer.compose(bytes, nodeLimit: nodeLimit)

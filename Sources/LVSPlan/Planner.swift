@@ -59,15 +59,15 @@ public enum Planner {
             let name = names[key]
             switch (desiredByKey[key], liveByKey[key]) {
             case let (wanted?, current?):
-                changes += update(wanted, from: current, name: name)
+                update(wanted, from: current, name: name, into: &changes)
             case let (wanted?, nil):
                 if let oldKey = replaced[key], let old = liveByKey[oldKey] {
-                    changes += replace(old, with: wanted, name: name)
+                    replace(old, with: wanted, name: name, into: &changes)
                 } else {
-                    changes += create(wanted, name: name)
+                    create(wanted, name: name, into: &changes)
                 }
             case let (nil, current?):
-                changes += delete(current)
+                delete(current, into: &changes)
             case (nil, nil):
                 break
             }
@@ -75,40 +75,53 @@ public enum Planner {
         return changes
     }
 
-    private static func create(_ service: VirtualService, name: String?) -> [Change] {
-        [Change(.create, .service, service: service.key, name: name, after: Attributes.of(service),
-                reason: "not in the kernel", operations: [.addService(service.withoutServers)])]
-            + service.servers.map { serverCreate($0, in: service.key, name: name) }
+    // Each appends its changes to the plan's list: the plan of a large table is built in
+    // place instead of from one small array per service.
+
+    private static func create(_ service: VirtualService, name: String?, into changes: inout [Change]) {
+        changes.append(Change(.create, .service, service: service.key, name: name, after: Attributes.of(service),
+                              reason: "not in the kernel", operations: [.addService(service.withoutServers)]))
+        for server in service.servers { changes.append(serverCreate(server, in: service.key, name: name)) }
     }
 
-    private static func delete(_ service: VirtualService) -> [Change] {
-        service.servers.map { server in
-            Change(.delete, .server, service: service.key, server: server.key, before: Attributes.of(server),
-                   reason: "its service is not in the config", operations: [.deleteServer(server.key, service: service.key)])
-        } + [Change(.delete, .service, service: service.key, before: Attributes.of(service),
-                    reason: "not in the config", operations: [.deleteService(service.key)])]
+    private static func delete(_ service: VirtualService, into changes: inout [Change]) {
+        for server in service.servers {
+            changes.append(Change(.delete, .server, service: service.key, server: server.key, before: Attributes.of(server),
+                                  reason: "its service is not in the config",
+                                  operations: [.deleteServer(server.key, service: service.key)]))
+        }
+        changes.append(Change(.delete, .service, service: service.key, before: Attributes.of(service),
+                              reason: "not in the config", operations: [.deleteService(service.key)]))
     }
 
-    private static func replace(_ old: VirtualService, with new: VirtualService, name: String?) -> [Change] {
-        [Change(.replace, .service, service: new.key, name: name, before: Attributes.of(old), after: Attributes.of(new),
-                reason: "\(identityDifference(old.key, new.key)) changes the service's identity, which the kernel cannot edit (was \(old.key))",
-                operations: [.deleteService(old.key), .addService(new.withoutServers)])]
-            + new.servers.map { serverCreate($0, in: new.key, name: name) }
+    private static func replace(_ old: VirtualService, with new: VirtualService, name: String?, into changes: inout [Change]) {
+        changes.append(Change(.replace, .service, service: new.key, name: name, before: Attributes.of(old),
+                              after: Attributes.of(new),
+                              reason: "\(identityDifference(old.key, new.key)) changes the service's identity, which the kernel cannot edit (was \(old.key))",
+                              operations: [.deleteService(old.key), .addService(new.withoutServers)]))
+        for server in new.servers { changes.append(serverCreate(server, in: new.key, name: name)) }
     }
 
-    private static func update(_ wanted: VirtualService, from current: VirtualService, name: String?) -> [Change] {
-        var changes: [Change] = []
+    private static func update(_ wanted: VirtualService, from current: VirtualService, name: String?,
+                               into changes: inout [Change]) {
         if wanted.withoutServers != current.withoutServers {
             let before = Attributes.of(current), after = Attributes.of(wanted)
             changes.append(Change(.update, .service, service: wanted.key, name: name, before: before, after: after,
                                   reason: reason(before, after), operations: [.updateService(wanted.withoutServers)]))
         }
-        return changes + serverChanges(wanted, current, name: name)
+        serverChanges(wanted, current, name: name, into: &changes)
     }
 
     // MARK: Servers
 
-    private static func serverChanges(_ wanted: VirtualService, _ current: VirtualService, name: String?) -> [Change] {
+    private static func serverChanges(_ wanted: VirtualService, _ current: VirtualService, name: String?,
+                                      into changes: inout [Change]) {
+        // Most services of a large table are unchanged (always, in the check after an apply):
+        // the same servers, in the kernel's order or the file's, need no look-up tables.
+        if wanted.servers.count == current.servers.count, wanted.servers == current.servers
+            || wanted.servers.sorted(by: { $0.key < $1.key }) == current.servers.sorted(by: { $0.key < $1.key }) {
+            return
+        }
         let key = wanted.key
         let liveByKey = Dictionary(current.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let wantedKeys = Set(wanted.servers.map(\.key))
@@ -118,7 +131,6 @@ public enum Planner {
         let replacedOld = Set(replaced.values)
         let wantedByKey = Dictionary(wanted.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
 
-        var changes: [Change] = []
         for serverKey in (wanted.servers.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted() {
             switch (wantedByKey[serverKey], liveByKey[serverKey]) {
             case let (new?, old?) where new != old:
@@ -143,7 +155,6 @@ public enum Planner {
                 break
             }
         }
-        return changes
     }
 
     private static func serverCreate(_ server: RealServer, in key: ServiceKey, name: String?) -> Change {

@@ -162,6 +162,32 @@ struct ValidationTests {
         #expect(result.errors.map(\.line) == [3, 4, 5, 6])
     }
 
+    /// Services 0..<count, one line each, with a bad port where `bad` says.
+    private func largeConfig(_ count: Int, bad: Set<Int>) -> String {
+        "version: 1\nservices:\n" + (0..<count).map { index in
+            "  - { vip: 198.51.100.\(index % 250 + 1), port: \(bad.contains(index) ? 70000 : 1000 + index / 250) }\n"
+        }.joined()
+    }
+
+    @Test("a large file, decoded on several threads, reports its errors in file order")
+    func largeFileErrors() {
+        let bad: Set = [7, 1_999, 2_000, 4_321, 5_999]
+        var yaml = largeConfig(6_000, bad: bad)
+        yaml += "  - { vip: 198.51.100.1, port: 1000 }\n"
+        let result = load(yaml)
+        #expect(result.state == nil)
+        #expect(result.errors.map(\.line) == bad.sorted().map { $0 + 3 } + [6_003])
+        #expect(result.errors.last?.message.contains("duplicate service tcp/198.51.100.1:1000") == true)
+    }
+
+    @Test("past 200 errors the rest are counted in one summary")
+    func errorLimit() {
+        let result = load(largeConfig(3_000, bad: Set(0..<300)))
+        #expect(result.errors.count == 200)
+        #expect(result.errors.prefix(199).map(\.line) == Array(3..<202))
+        #expect(result.errors.last?.message == "101 more errors not shown; fix the ones above first")
+    }
+
     @Test("diagnostics print in compiler style with the file as given")
     func compilerStyle() throws {
         let result = ConfigLoader.load(bytes: Array("version: 3\nservices: []\n".utf8), file: "conf/lb.yaml")
