@@ -78,6 +78,7 @@ extension ConfigDecoder {
 
     /// `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`.
     private mutating func addressAndPort(_ node: YAMLNode) -> (IPAddress, UInt16?)? {
+        if let address = document.dottedQuad(node) { return (address, nil) }
         guard let text = string(node, "server address") else { return nil }
         let (host, port) = Self.splitHostPort(text)
         guard let address = IPAddress(host) else {

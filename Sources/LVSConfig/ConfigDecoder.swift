@@ -109,7 +109,7 @@ struct ConfigDecoder: Sendable {
             error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found \(node.kindName)")
             return nil
         }
-        guard let value = Int64(text) else {
+        guard let value = document.integer(node) else {
             error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
             return nil
         }
@@ -135,6 +135,7 @@ struct ConfigDecoder: Sendable {
 
     /// One of `choices`, with a suggestion for a near miss.
     mutating func choice(_ node: YAMLNode, _ what: String, from choices: [String]) -> String? {
+        if let choice = document.name(of: node, among: choices) { return choice }
         guard let text = string(node, what) else { return nil }
         guard choices.contains(text) else {
             error(node, "unknown \(what) '\(text)'\(Suggestion.phrase(for: text, in: choices)); valid: \(choices.joined(separator: ", "))")
@@ -144,6 +145,7 @@ struct ConfigDecoder: Sendable {
     }
 
     mutating func address(_ node: YAMLNode, _ what: String) -> IPAddress? {
+        if let address = document.dottedQuad(node) { return address }
         guard let text = string(node, what) else { return nil }
         guard let address = IPAddress(text) else {
             error(node, "\(what) '\(text)' is not an IP address; write an IPv4 address like 198.51.100.10 or an IPv6 address like 2001:db8::10")

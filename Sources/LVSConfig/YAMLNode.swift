@@ -1,3 +1,5 @@
+import LVSModel
+
 /// A composed YAML document, held flat: every node is one fixed-size record in document order
 /// (a collection is followed by its children), and every scalar's bytes lie in one buffer.
 /// A config of 16,000 services is over half a million nodes; as a tree of enums, arrays and
@@ -34,14 +36,47 @@ final class YAMLDocument: Sendable {
         }
     }
 
-    /// The name among `names` that a scalar node spells, compared byte for byte without making
-    /// a string of it; nil when it spells none of them.
+    // Readings of a scalar straight from its bytes, for the values a large config repeats tens
+    // of thousands of times. Each is nil where the caller should read the text (and word the
+    // error) instead.
+
+    /// The name among `names` that a scalar node spells; nil when it spells none of them.
     func name(of node: YAMLNode, among names: [String]) -> String? {
+        bytes(of: node) { bytes in
+            names.first { $0.utf8.count == bytes.count && $0.utf8.first == bytes.first && $0.utf8.elementsEqual(bytes) }
+        }
+    }
+
+    /// The scalar's number as `Int64(text)` reads it.
+    func integer(_ node: YAMLNode) -> Int64? {
+        bytes(of: node) { bytes in
+            guard let first = bytes.first else { return nil }
+            let negative = first == UInt8(ascii: "-")
+            let digits = negative || first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
+            guard !digits.isEmpty else { return nil }
+            var value: Int64 = 0
+            for byte in digits {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let digit = Int64(byte - UInt8(ascii: "0"))
+                let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (next, carry) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+                guard !overflow, !carry else { return nil }
+                value = next
+            }
+            return value
+        }
+    }
+
+    /// The scalar as an IPv4 address written as a plain dotted quad.
+    func dottedQuad(_ node: YAMLNode) -> IPAddress? {
+        bytes(of: node) { IPAddress(dottedQuad: $0) }
+    }
+
+    private func bytes<T>(of node: YAMLNode, _ read: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
         guard node.isScalar else { return nil }
         let record = node.record
         return text.withUnsafeBufferPointer { text in
-            let bytes = UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)])
-            return names.first { $0.utf8.count == bytes.count && $0.utf8.first == bytes.first && $0.utf8.elementsEqual(bytes) }
+            read(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
         }
     }
 

@@ -50,6 +50,31 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
+    /// Parses a dotted quad from its UTF-8 bytes exactly as `inet_pton` does (four decimal
+    /// parts of 0–255, no leading zeros), without making a string: a large config holds tens
+    /// of thousands of addresses. Nil for anything else, IPv6 included.
+    public init?(dottedQuad bytes: UnsafeBufferPointer<UInt8>) {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                (part, digits) = (0, 0)
+            } else {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits == 0 || part != 0 else { return nil }
+                part = part * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard part <= 255 else { return nil }
+            }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        self.init(ipv4: value << 8 | part)
+    }
+
     /// Network-order bytes: 4 for IPv4, 16 for IPv6.
     public var bytes: [UInt8] {
         switch family {

@@ -10,19 +10,38 @@ public struct PlanTextRenderer {
 
     public func render(_ plan: Plan) -> String {
         var out = ""
-        if !plan.notManaged.isEmpty {
-            out += paint("Not managed (outside scope, left as they are): ", .dim)
-                + plan.notManaged.map(\.description).joined(separator: ", ") + "\n\n"
-        }
-        guard !plan.isEmpty else { return out + paint("No changes.", .bold) + " The kernel matches the configuration.\n" }
-        out += "lvsctl will perform the following actions:\n\n"
-        for change in plan.changes { out += block(change) + "\n" }
-        let s = plan.summary
-        out += paint("Plan:", .bold) + " \(s.create + s.replace) to add, \(s.update) to change, \(s.delete + s.replace) to destroy.\n"
+        write(plan, to: &out)
         return out
     }
 
-    private func block(_ change: Change) -> String {
+    /// Writes the rendering to `output` change by change, so that the plan of a large table
+    /// (hundreds of thousands of lines) streams out instead of being held whole.
+    public func write(_ plan: Plan, to output: inout some TextOutputStream) {
+        var out = ""
+        if !plan.notManaged.isEmpty {
+            painted(.dim, "Not managed (outside scope, left as they are): ", into: &out)
+            out += plan.notManaged.map(\.description).joined(separator: ", ") + "\n\n"
+        }
+        guard !plan.isEmpty else {
+            painted(.bold, "No changes.", into: &out)
+            output.write(out + " The kernel matches the configuration.\n")
+            return
+        }
+        output.write(out + "lvsctl will perform the following actions:\n\n")
+        var text = ""
+        text.reserveCapacity(1_024)
+        for change in plan.changes {
+            text.removeAll(keepingCapacity: true)
+            block(change, into: &text)
+            output.write(text)
+        }
+        let s = plan.summary
+        out = ""
+        painted(.bold, "Plan:", into: &out)
+        output.write(out + " \(s.create + s.replace) to add, \(s.update) to change, \(s.delete + s.replace) to destroy.\n")
+    }
+
+    private func block(_ change: Change, into text: inout String) {
         let (symbol, color, verb): (String, Color, String) = switch change.action {
         case .create: ("+", .green, "will be created")
         case .update: ("~", .yellow, "will be updated in place")
@@ -31,17 +50,22 @@ public struct PlanTextRenderer {
         }
         let service = change.service?.description ?? ""
         let named = change.name.map { "\"\($0)\"" } ?? service
+        let server = change.server?.description ?? ""
         let (title, subject): (String, String) = switch change.object {
-        case .service: ("service \(named)", service)
-        case .server:
-            ("server \(change.server?.description ?? "") of \(named)", "\(change.server?.description ?? "") in \(service)")
+        case .service: ("service " + named, service)
+        case .server: ("server " + server + " of " + named, server + " in " + service)
         case .timeouts: ("timeouts", "tcp / tcpfin / udp")
         case .sync: ("sync daemon", change.before?.first?.value ?? change.after?.first?.value ?? "")
-        case .firewall: ("firewall chain \(change.subject ?? "")", change.subject ?? "")
-        case .host: ("host setting \(change.subject ?? "")", change.subject ?? "")
+        case .firewall: ("firewall chain " + (change.subject ?? ""), change.subject ?? "")
+        case .host: ("host setting " + (change.subject ?? ""), change.subject ?? "")
         }
-        var text = paint("  # \(title) \(verb) (\(change.reason))", .dim) + "\n"
-        text += paint("  \(symbol) ", color) + "\(change.object.rawValue) \(subject)\n"
+        painted(.dim, into: &text) { $0 += "  # "; $0 += title; $0 += " "; $0 += verb; $0 += " ("; $0 += change.reason; $0 += ")" }
+        text += "\n"
+        painted(color, into: &text) { $0 += "  "; $0 += symbol; $0 += " " }
+        text += change.object.rawValue
+        text += " "
+        text += subject
+        text += "\n"
         let attributes: [(String, String)] = switch (change.action, change.object) {
         case (.create, _), (.update, .firewall): (change.after ?? []).map { ($0.name, $0.value) }
         case (.delete, _): (change.before ?? []).map { ($0.name, $0.value) }
@@ -49,19 +73,28 @@ public struct PlanTextRenderer {
         }
         let width = attributes.map(\.0.utf8.count).max() ?? 0
         for (name, value) in attributes {
-            text += "      \(name):"
-            text += String(repeating: " ", count: width - name.utf8.count + 1)
+            text += "      "
+            text += name
+            text += ":"
+            for _ in 0...(width - name.utf8.count) { text += " " }
             text += value
             text += "\n"
         }
-        return text
+        text += "\n"
     }
 
     private enum Color: String {
         case green = "32", yellow = "33", red = "31", magenta = "35", bold = "1", dim = "2"
     }
 
-    private func paint(_ text: String, _ color: Color) -> String {
-        colored ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
+    /// Appends what `write` appends, in `color` when colouring is on.
+    private func painted(_ color: Color, into text: inout String, _ write: (inout String) -> Void) {
+        if colored { text += "\u{1B}[" + color.rawValue + "m" }
+        write(&text)
+        if colored { text += "\u{1B}[0m" }
+    }
+
+    private func painted(_ color: Color, _ words: String, into text: inout String) {
+        painted(color, into: &text) { $0 += words }
     }
 }

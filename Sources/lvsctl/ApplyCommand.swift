@@ -74,7 +74,7 @@ struct ApplyCommand: ParsableCommand {
         timings.lap("plan")
         let applier = Applier(table: kernel, host: host, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
         let applying = yes && !plan.isEmpty ? BackgroundApply(applier, plan: plan) : nil
-        print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        Console.printPlan(plan)
         timings.lap(applying == nil ? "render" : "render (writing meanwhile)")
         guard !plan.isEmpty else { return }
         try Console.confirm(skip: yes, command: "apply")
@@ -85,7 +85,10 @@ struct ApplyCommand: ParsableCommand {
         guard report.succeeded else { throw ExitCode.failure }
 
         let verifying = LiveRead(kernel: kernel, host: nil)
-        let hostAfter = file == nil ? nil : try Inputs.hostSnapshot(host)
+        // The host is read again only where the plan changed it; else the reading from before
+        // still stands, and the kernel read gets both CPUs.
+        let changedHost = plan.changes.contains { $0.stage != .table }
+        let hostAfter = file == nil ? nil : changedHost ? try Inputs.hostSnapshot(host) : hostSnapshot
         let after = try verifying.wait().live
         timings.lap("verify: read kernel and host")
         let remaining = Planner.plan(desired: target, live: after.table, host: hostAfter)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LVSConfig
+import LVSPlan
 
 /// Writes to a standard stream, colouring diagnostics only on a terminal and never when
 /// `NO_COLOR` is set.
@@ -42,6 +43,20 @@ struct Console {
         let color = diagnostic.severity == .error ? "\u{1B}[1;31m" : "\u{1B}[1;33m"
         let location = "\u{1B}[1m\(diagnostic.file):\(diagnostic.line):\(diagnostic.column):\u{1B}[0m"
         write("\(location) \(color)\(diagnostic.severity.rawValue):\u{1B}[0m \(diagnostic.message)\n")
+    }
+}
+
+/// Standard output as a stream, for renderings too large to hold as one string; it writes
+/// with `print`, so it keeps its order with everything else printed.
+struct StandardOutputStream: TextOutputStream {
+    mutating func write(_ string: String) { print(string, terminator: "") }
+}
+
+extension Console {
+    /// Prints a plan for people, change by change, coloured on a terminal.
+    static func printPlan(_ plan: Plan) {
+        var output = StandardOutputStream()
+        PlanTextRenderer(colored: standardOutput.colored).write(plan, to: &output)
     }
 }
 

@@ -49,7 +49,7 @@ struct PlanCommand: ParsableCommand {
         let plan = Planner.plan(desired: desired, live: live.table, host: host)
         timings.lap("plan")
         switch output {
-        case .text: print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        case .text: Console.printPlan(plan)
         case .json: print(try PlanJSON.encode(plan))
         case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
         }

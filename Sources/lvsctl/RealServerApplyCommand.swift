@@ -23,7 +23,7 @@ struct RealServerApplyCommand: ParsableCommand {
         let lock = try HostLock()
         let host = LinuxHost()
         let plan = setup.plan(against: try options.snapshot(host, for: setup))
-        print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+        Console.printPlan(plan)
         guard !plan.isEmpty else { return }
         try Console.confirm(skip: yes, command: "rs apply")
         // A real server's plan holds host changes only: the table the applier is given stays untouched.

@@ -28,7 +28,7 @@ struct RealServerPlanCommand: ParsableCommand {
             if output == .json {
                 print(try PlanJSON.encode(plan))
             } else {
-                print(PlanTextRenderer(colored: Console.standardOutput.colored).render(plan), terminator: "")
+                Console.printPlan(plan)
             }
         }
     }

@@ -167,6 +167,20 @@ struct BlockYAMLParserTests {
         }
     }
 
+    @Test("a number read from a scalar's bytes reads as Int64(text) reads it")
+    func integers() throws {
+        let values = ["0", "-0", "+7", "8080", "-1", "+", "-", "", "1e3", "0x10", " 1", "1 ", "007",
+                      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+                      "99999999999999999999", "12a"]
+        let text = "k:\n" + values.map { "- '\($0)'\n" }.joined()
+        let document = try #require(fast(Array(text.utf8)))
+        let root = try #require(document.root)
+        let list = try #require(document.pairs(root).first?.value)
+        for (value, node) in zip(values, document.children(list)) {
+            #expect(document.integer(node) == Int64(value), "\(value)")
+        }
+    }
+
     @Test("what lies outside the subset goes to libyaml", arguments: [
         "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: |\n  text\n", "a: b\n  continued\n", "a: [1,\n  2]\n",
         "a: \"esc\\n\"\n", "---\na: 1\n", "a:\tb\n", "a: é\n", "a: 'x\n  y'\n", "<<: {a: 1}\n", "? a\n: b\n",

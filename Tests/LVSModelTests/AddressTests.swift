@@ -3,6 +3,24 @@ import Testing
 
 @Suite("addresses and prefixes")
 struct AddressTests {
+    @Test("a dotted quad read from bytes reads as inet_pton reads it")
+    func dottedQuadMatchesInetPton() {
+        var cases = ["0.0.0.0", "255.255.255.255", "198.51.100.7", "01.2.3.4", "1.2.3.04", "1.2.3.0", "256.1.1.1",
+                     "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "", "1.2.3.4 ", "+1.2.3.4", "1.2.3.999", "00.1.1.1"]
+        let alphabet = Array("0123456789.".utf8) + [UInt8(ascii: "x")]
+        var state: UInt64 = 0x1234_5678
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 60) + 1
+            cases.append(String(decoding: (0..<length).map { alphabet[Int((state >> (UInt64($0) * 4)) & 0xF) % alphabet.count] },
+                                as: UTF8.self))
+        }
+        for text in cases {
+            let quad = Array(text.utf8).withUnsafeBufferPointer { IPAddress(dottedQuad: $0) }
+            #expect(quad == IPAddress(text).flatMap { $0.family == .ipv4 ? $0 : nil }, "\(text)")
+        }
+    }
+
     @Test("IPv4 and IPv6 parse and print canonically", arguments: [
         ("192.0.2.1", "192.0.2.1"), ("2001:DB8:0:0::1", "2001:db8::1"), ("::", "::"), ("2001:db8::ffff:1:0", "2001:db8::ffff:1:0"),
     ])
