@@ -30,12 +30,12 @@ public final class LinuxHost: HostAccess {
         for key in sysctls {
             snapshot.sysctls[key] = SysctlFile.read(key)
         }
-        var saved: [String: String] = [:]
+        // One dump of every table per family: each iptables-save is a process, and processes
+        // are most of the time a snapshot takes.
+        var saved: [AddressFamily: String] = [:]
         for chain in chains {
-            let tool = HostCommands.iptables(chain.family, "-save")
-            let key = "\(tool) \(chain.table)"
-            if saved[key] == nil { saved[key] = try iptablesSave(tool, table: chain.table) }
-            snapshot.chains[chain] = IPTablesSave.chainState(saved[key] ?? "", chain: chain)
+            if saved[chain.family] == nil { saved[chain.family] = try iptablesSave(HostCommands.iptables(chain.family, "-save")) }
+            snapshot.chains[chain] = IPTablesSave.chainState(saved[chain.family] ?? "", chain: chain)
         }
         return snapshot
     }
@@ -47,9 +47,9 @@ public final class LinuxHost: HostAccess {
     }
 
     /// A table that was never loaded, or a host without iptables, holds no chains of lvsctl's.
-    private func iptablesSave(_ tool: String, table: String) throws(HostError) -> String {
+    private func iptablesSave(_ tool: String) throws(HostError) -> String {
         guard runner.locate(tool) != nil else { return "" }
-        let result = try runner.run(tool, ["-t", table])
+        let result = try runner.run(tool, [])
         return result.succeeded ? result.output : ""
     }
 }

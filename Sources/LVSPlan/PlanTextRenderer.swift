@@ -30,9 +30,10 @@ public struct PlanTextRenderer {
         output.write(out + "lvsctl will perform the following actions:\n\n")
         var text = ""
         text.reserveCapacity(1_024)
+        var service = ServiceWords()
         for change in plan.changes {
             text.removeAll(keepingCapacity: true)
-            block(change, into: &text)
+            block(change, service: &service, into: &text)
             output.write(text)
         }
         let s = plan.summary
@@ -41,15 +42,31 @@ public struct PlanTextRenderer {
         output.write(out + " \(s.create + s.replace) to add, \(s.update) to change, \(s.delete + s.replace) to destroy.\n")
     }
 
-    private func block(_ change: Change, into text: inout String) {
+    /// How a block names its service, kept from one change to the next: a service's
+    /// servers follow it in the plan, and a large plan would spell each name five times.
+    private struct ServiceWords {
+        var key: ServiceKey?
+        var name: String?
+        var description = ""
+        var named = ""
+
+        mutating func update(for change: Change) {
+            guard change.service != key || change.name != name else { return }
+            (key, name) = (change.service, change.name)
+            description = key?.description ?? ""
+            named = name.map { "\"\($0)\"" } ?? description
+        }
+    }
+
+    private func block(_ change: Change, service words: inout ServiceWords, into text: inout String) {
         let (symbol, color, verb): (String, Color, String) = switch change.action {
         case .create: ("+", .green, "will be created")
         case .update: ("~", .yellow, "will be updated in place")
         case .delete: ("-", .red, "will be destroyed")
         case .replace: ("-/+", .magenta, "must be replaced")
         }
-        let service = change.service?.description ?? ""
-        let named = change.name.map { "\"\($0)\"" } ?? service
+        words.update(for: change)
+        let (service, named) = (words.description, words.named)
         let server = change.server?.description ?? ""
         let (title, subject): (String, String) = switch change.object {
         case .service: ("service " + named, service)
@@ -66,18 +83,18 @@ public struct PlanTextRenderer {
         text += " "
         text += subject
         text += "\n"
-        let attributes: [(String, String)] = switch (change.action, change.object) {
-        case (.create, _), (.update, .firewall): (change.after ?? []).map { ($0.name, $0.value) }
-        case (.delete, _): (change.before ?? []).map { ($0.name, $0.value) }
-        case (.update, _), (.replace, _): change.differences.map { ($0.name, $0.transition) }
+        let attributes: [Attribute] = switch (change.action, change.object) {
+        case (.create, _), (.update, .firewall): change.after ?? []
+        case (.delete, _): change.before ?? []
+        case (.update, _), (.replace, _): change.differences.map { Attribute($0.name, $0.transition) }
         }
-        let width = attributes.map(\.0.utf8.count).max() ?? 0
-        for (name, value) in attributes {
+        let width = attributes.reduce(0) { max($0, $1.name.utf8.count) }
+        for attribute in attributes {
             text += "      "
-            text += name
+            text += attribute.name
             text += ":"
-            for _ in 0...(width - name.utf8.count) { text += " " }
-            text += value
+            for _ in 0...(width - attribute.name.utf8.count) { text += " " }
+            text += attribute.value
             text += "\n"
         }
         text += "\n"

@@ -13,8 +13,9 @@ public enum Planner {
         var plan = plan(desired: desired, live: live)
         guard let host else { return plan }
         let hostChanges = DirectorPlanner.changes(desired, host: host)
-        plan.changes = hostChanges.filter { $0.stage == .beforeTable } + plan.changes
-            + hostChanges.filter { $0.stage == .afterTable }
+        // Moved around the table's changes in place: a large plan is not copied change by change.
+        plan.changes.insert(contentsOf: hostChanges.filter { $0.stage == .beforeTable }, at: 0)
+        plan.changes.append(contentsOf: hostChanges.filter { $0.stage == .afterTable })
         return plan
     }
 
@@ -35,7 +36,7 @@ public enum Planner {
             changes += stops
             syncStarts = starts
         }
-        changes += serviceChanges(desired: desired.table.services, live: managed, names: desired.names)
+        serviceChanges(desired: desired.table.services, live: managed, names: desired.names, into: &changes)
         changes += syncStarts
         return Plan(changes: changes, notManaged: live.services.map(\.key).filter { !scope.contains($0) },
                     scope: scope, basis: basis)
@@ -44,7 +45,7 @@ public enum Planner {
     // MARK: Services
 
     private static func serviceChanges(desired: [VirtualService], live: [VirtualService],
-                                       names: [ServiceKey: String]) -> [Change] {
+                                       names: [ServiceKey: String], into changes: inout [Change]) {
         let liveByKey = Dictionary(live.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredKeys = Set(desired.map(\.key))
         let created = desired.filter { liveByKey[$0.key] == nil }
@@ -52,7 +53,6 @@ public enum Planner {
         let replaced = pairs(created.map(\.key), deleted.map(\.key), by: identitySlot)
         let replacedOld = Set(replaced.values)
 
-        var changes: [Change] = []
         let ordered = (desired.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted()
         let desiredByKey = Dictionary(desired.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for key in ordered {
@@ -72,7 +72,6 @@ public enum Planner {
                 break
             }
         }
-        return changes
     }
 
     // Each appends its changes to the plan's list: the plan of a large table is built in

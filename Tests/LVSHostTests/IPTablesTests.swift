@@ -28,6 +28,24 @@ struct IPTablesTests {
         #expect(state.jumpExists)
     }
 
+    @Test("only the chain's own table is read from a dump of every table")
+    func ownTable() {
+        let dump = """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            -A PREROUTING -j LVSCTL-MARK
+            -A LVSCTL-MARK -d 198.51.100.99/32 -j RETURN
+            COMMIT
+            """ + "\n" + Self.saved + """
+            *raw
+            -A LVSCTL-MARK -d 198.51.100.98/32 -j RETURN
+            COMMIT
+            """
+        #expect(IPTablesSave.chainState(dump, chain: .marks(.ipv4)) == IPTablesSave.chainState(Self.saved, chain: .marks(.ipv4)))
+        let jumpElsewhere = "*nat\n-A PREROUTING -j LVSCTL-MARK\nCOMMIT\n*mangle\nCOMMIT\n"
+        #expect(IPTablesSave.chainState(jumpElsewhere, chain: .marks(.ipv4)).jumpExists == false)
+    }
+
     @Test("a missing chain is empty, without a jump; a jump with matches is not lvsctl's jump")
     func missing() {
         #expect(IPTablesSave.chainState("", chain: .marks(.ipv4)) == HostSnapshot.ChainState(rules: [], jumpExists: false))
