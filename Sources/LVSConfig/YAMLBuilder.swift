@@ -10,16 +10,19 @@ struct YAMLBuilder {
     /// For a parser that copies every scalar out.
     init(expectedBytes: Int) {
         source = []
-        // Generous: pages reserved and never written cost nothing, a regrown array copies all.
-        records.reserveCapacity(expectedBytes / 4)
+        records.reserveCapacity(Self.expectedRecords(expectedBytes))
         written.reserveCapacity(expectedBytes)
     }
 
     /// For a parser that takes scalars from `source` where they stand.
     init(source: [UInt8]) {
         self.source = source
-        records.reserveCapacity(source.count / 4)
+        records.reserveCapacity(Self.expectedRecords(source.count))
     }
+
+    /// Generous (a node per 4 bytes, up to the composer's limit): pages reserved and never
+    /// written cost nothing, a regrown array copies everything.
+    private static func expectedRecords(_ bytes: Int) -> Int { min(bytes / 4, YAMLComposer.defaultNodeLimit) }
 
     var count: Int { records.count }
 
