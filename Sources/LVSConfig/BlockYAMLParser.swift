@@ -1,4 +1,4 @@
-/// Parses the YAML that config files are made of, many times faster than libyaml: block
+/// Parses the YAML that config files are made of, several times faster than libyaml: block
 /// mappings and lists, one-line flow mappings and lists, plain and quoted one-line scalars,
 /// comments. It builds exactly the document libyaml's composer builds (same nodes, same
 /// locations) or, at the first thing outside that subset or in any doubt (anchors, aliases,
