@@ -247,6 +247,36 @@ struct KernelTests {
         #expect(try kernel.snapshot().table.services.isEmpty)
     }
 
+    /// Only a window's last request asks for an ACK: the silent successes around a failure
+    /// must still be told apart from it, and the windows after a failure left unsent.
+    @Test func mixedOutcomesInOneWindow() throws {
+        let first = ServiceKey.address(.tcp, IPAddress("198.51.100.10")!, port: 80)
+        let second = ServiceKey.address(.tcp, IPAddress("198.51.100.11")!, port: 80)
+        let missing = ServiceKey.address(.tcp, IPAddress("198.51.100.99")!, port: 80)
+        let outcomes = kernel.perform([
+            .addService(VirtualService(key: first)),
+            .addService(VirtualService(key: first)),
+            .addService(VirtualService(key: second)),
+            .deleteService(missing),
+            .addServer(server("203.0.113.11", 80), service: first),
+        ], stopAtFirstFailure: false)
+        #expect(outcomes.map { $0.error?.kind } == [nil, .serviceExists, nil, .serviceNotFound, nil])
+        let table = try kernel.snapshot().table
+        #expect(table.services.map(\.key).sorted() == [first, second])
+        #expect(table.services.first { $0.key == first }?.servers.map(\.key) == [server("203.0.113.11", 80).key])
+
+        // 200 writes, the 70th failing: its window is carried out whole, later ones not sent.
+        var writes = (1...200).map { IPVSOperation.addServer(server("203.0.113.\($0)", 80), service: second) }
+        writes[69] = .deleteService(missing)
+        let batch = kernel.perform(writes)
+        let sent = batch.firstIndex(of: .notSent) ?? batch.count
+        #expect(batch[69].error?.kind == .serviceNotFound)
+        #expect((70..<200).contains(sent))
+        #expect(batch[..<69].allSatisfy { $0 == .done } && batch[70..<sent].allSatisfy { $0 == .done })
+        #expect(batch[sent...].allSatisfy { $0 == .notSent })
+        #expect(try kernel.snapshot().table.services.first { $0.key == second }?.servers.count == sent - 1)
+    }
+
     @Test func serviceAndServerExistence() throws {
         let key = ServiceKey.address(.tcp, IPAddress("198.51.100.10")!, port: 80)
         let missing = ServiceKey.fwmark(99, .ipv6)
