@@ -62,23 +62,22 @@ struct ConfigDecoder: Sendable {
         values.reserveCapacity(Int(node.record.count) / 2)
         var children = document.children(node).makeIterator()
         while let key = children.next(), let value = children.next() {
-            let pair = YAMLPair(key: key, value: value)
             guard key.isScalar else {
-                error(pair.key, "keys of \(what) must be plain words, found \(pair.key.kindName)")
+                error(key, "keys of \(what) must be plain words, found \(key.kindName)")
                 continue
             }
-            guard let name = document.name(of: pair.key, among: allowed) else {
-                let name = text(pair.key) ?? ""
+            guard let name = document.name(of: key, among: allowed) else {
+                let name = text(key) ?? ""
                 if !ignored(name) {
-                    error(pair.key, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
+                    error(key, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
                 }
                 continue
             }
             if let first = values.first(where: { Fields.same($0.name, name) }) {
-                error(pair.key, "duplicate key '\(name)' in \(what); it was already given at line \(first.pair.key.location.line)")
+                error(key, "duplicate key '\(name)' in \(what); it was already given at line \(first.pair.key.location.line)")
                 continue
             }
-            values.append((name, pair))
+            values.append((name, YAMLPair(key: key, value: value)))
         }
         return Fields(node: node, values: values)
     }
@@ -105,12 +104,12 @@ struct ConfigDecoder: Sendable {
 
     /// A whole number in `range`; quoted digits are accepted, as operators often quote ports.
     mutating func integer<T: FixedWidthInteger>(_ node: YAMLNode, _ what: String, in range: ClosedRange<T>) -> T? {
-        guard let text = text(node), !node.isNull else {
+        guard node.isScalar, !node.isNull else {
             error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found \(node.kindName)")
             return nil
         }
         guard let value = document.integer(node) else {
-            error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(text)'")
+            error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(text(node) ?? "")'")
             return nil
         }
         guard value >= Int64(range.lowerBound), value <= Int64(range.upperBound) else {
