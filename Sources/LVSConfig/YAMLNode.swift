@@ -28,12 +28,7 @@ final class YAMLDocument: Sendable {
 
     /// The text of a scalar node; nil for collections.
     func text(_ node: YAMLNode) -> String? {
-        guard node.isScalar else { return nil }
-        let record = node.record
-        return text.withUnsafeBufferPointer { text in
-            String(decoding: UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]),
-                   as: UTF8.self)
-        }
+        bytes(of: node) { String(decoding: $0, as: UTF8.self) }
     }
 
     // Readings of a scalar straight from its bytes, for the values a large config repeats tens

@@ -37,16 +37,17 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
-    /// Parses the textual forms `inet_pton` accepts: dotted quad or RFC 4291 IPv6.
+    /// Parses the textual forms `inet_pton` accepts: a dotted quad (`init(dottedQuad:)`) or
+    /// RFC 4291 IPv6.
     public init?(_ text: String) {
         if text.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             self.init(bytes: withUnsafeBytes(of: raw) { Array($0) })
         } else {
-            var raw = in_addr()
-            guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
-            self.init(ipv4: UInt32(bigEndian: raw.s_addr))
+            var text = text
+            guard let address = text.withUTF8({ IPAddress(dottedQuad: $0) }) else { return nil }
+            self = address
         }
     }
 

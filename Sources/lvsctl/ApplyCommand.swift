@@ -73,7 +73,9 @@ struct ApplyCommand: ParsableCommand {
         }
         timings.lap("plan")
         let applier = Applier(table: kernel, host: host, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
-        let applying = yes && !plan.isEmpty ? BackgroundApply(applier, plan: plan) : nil
+        // With --yes nothing waits for a reader: the writes (of the plan already computed, so
+        // exactly what is printed) overlap the printing of a large plan.
+        let applying = yes && !plan.isEmpty ? Background { applier.apply(plan) } : nil
         Console.printPlan(plan)
         timings.lap(applying == nil ? "render" : "render (writing meanwhile)")
         guard !plan.isEmpty else { return }

@@ -1,3 +1,4 @@
+import Glibc
 import LVSModel
 import Testing
 
@@ -17,7 +18,9 @@ struct AddressTests {
         }
         for text in cases {
             let quad = Array(text.utf8).withUnsafeBufferPointer { IPAddress(dottedQuad: $0) }
-            #expect(quad == IPAddress(text).flatMap { $0.family == .ipv4 ? $0 : nil }, "\(text)")
+            var raw = in_addr()
+            let expected = inet_pton(AF_INET, text, &raw) == 1 ? IPAddress(ipv4: UInt32(bigEndian: raw.s_addr)) : nil
+            #expect(quad == expected, "\(text)")
         }
     }
 
