@@ -37,7 +37,7 @@ struct RealServerOptions: ParsableArguments {
         do {
             return try host.snapshot(sysctls: setup.sysctlKeys, chains: [], routes: true)
         } catch {
-            throw Console.fail("reading this host's setup: \(error)")
+            throw Inputs.failure(error)
         }
     }
 }
