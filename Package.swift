@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel"], swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),
-        .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig"],
+        .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig", "CNetlink"],
                     swiftSettings: strict),
     ]
 )

@@ -115,7 +115,7 @@ public final class IPVSKernel: IPVSTableAccess {
     ///   outcome; the operations after it report `.notSent`.
     /// - Returns: one outcome per operation, in order.
     public func perform(_ operations: [IPVSOperation], stopAtFirstFailure: Bool = true) -> [OperationOutcome] {
-        let results = socket.exchange(family: family, operations.map(\.request), stopAfterFailure: stopAtFirstFailure)
+        let results = socket.exchange(family: family, operations, stopAfterFailure: stopAtFirstFailure)
         return zip(operations, results).map { operation, result in
             switch result {
             case nil: return .notSent

@@ -21,47 +21,37 @@ public struct Applier<Table: IPVSTableAccess> {
     /// Runs the plan's changes in order: host and firewall changes one by one, each run of
     /// table changes as one pipelined batch. The first failure stops what follows.
     public func apply(_ plan: Plan) -> ApplyReport {
-        var report = ApplyReport()
+        var report = ApplyReport(changes: plan.changes)
         if let drain {
             report.drain = self.drain(plan, policy: drain)
-            if report.drain?.failure != nil {
-                report.results = plan.changes.map { ($0, .notDone) }
-                return report
-            }
         }
         var index = 0
-        var failed = false
-        while index < plan.changes.count {
-            if failed {
-                report.results.append((plan.changes[index], .notDone))
-                index += 1
-                continue
-            }
+        var failed = report.drain?.failure != nil
+        while index < plan.changes.count, !failed {
+            let statuses: [ApplyReport.Status]
             if plan.changes[index].stage == .table {
                 var end = index
                 while end < plan.changes.count, plan.changes[end].stage == .table { end += 1 }
-                let run = Array(plan.changes[index..<end])
-                report.results += applyTable(run)
-                failed = report.results.contains { if case .failed = $0.status { true } else { false } }
-                index = end
+                statuses = applyTable(plan.changes[index..<end])
             } else {
-                let status = applyHost(plan.changes[index])
-                report.results.append((plan.changes[index], status))
-                if case .failed = status { failed = true }
-                index += 1
+                statuses = [applyHost(plan.changes[index])]
             }
+            report.statuses += statuses
+            failed = statuses.contains { if case .failed = $0 { true } else { false } }
+            index += statuses.count
         }
+        report.statuses += repeatElement(.notDone, count: plan.changes.count - report.statuses.count)
         return report
     }
 
-    private func applyTable(_ changes: [Change]) -> [(change: Change, status: ApplyReport.Status)] {
+    private func applyTable(_ changes: ArraySlice<Change>) -> [ApplyReport.Status] {
         let outcomes = table.perform(changes.flatMap(\.operations), stopAtFirstFailure: true)
         var next = 0
         return changes.map { change in
             let own = outcomes[next..<next + change.operations.count]
             next += change.operations.count
-            if let error = own.lazy.compactMap(\.error).first { return (change, .failed(error.description)) }
-            return (change, own.allSatisfy { $0 == .done } ? .done : .notDone)
+            if let error = own.lazy.compactMap(\.error).first { return .failed(error.description) }
+            return own.allSatisfy { $0 == .done } ? .done : .notDone
         }
     }
 
@@ -156,12 +146,25 @@ public struct ApplyReport: Sendable {
         case notDone
     }
 
-    public var results: [(change: Change, status: Status)] = []
+    /// The plan's changes, in order.
+    public var changes: [Change]
+    /// What became of each change, at the same positions.
+    public var statuses: [Status] = []
     /// When the drain itself failed (`drain.failure`), no change was attempted.
     public var drain: DrainReport?
 
-    public var succeeded: Bool { drain?.failure == nil && results.allSatisfy { $0.status == .done } }
+    public init(changes: [Change]) {
+        self.changes = changes
+    }
+
+    /// Each change with its status. The two are kept apart so that reporting on a large apply
+    /// does not copy every change.
+    public var results: [(change: Change, status: Status)] { Array(zip(changes, statuses)) }
+
+    public var succeeded: Bool { drain?.failure == nil && statuses.allSatisfy { $0 == .done } }
     public var failures: [(change: Change, error: String)] {
-        results.compactMap { if case .failed(let error) = $0.status { ($0.change, error) } else { nil } }
+        zip(changes, statuses).compactMap { change, status in
+            if case .failed(let error) = status { (change, error) } else { nil }
+        }
     }
 }

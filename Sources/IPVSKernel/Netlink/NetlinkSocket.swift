@@ -1,12 +1,20 @@
 internal import CNetlink
 internal import Glibc
 
-/// A request for one generic-netlink command: a dump (`NLM_F_DUMP`, ends with `NLMSG_DONE`) or
-/// a plain request that the kernel acknowledges.
-struct NetlinkRequest {
+/// What can be sent as one generic-netlink request: a dump (`NLM_F_DUMP`, ends with
+/// `NLMSG_DONE`) or a plain request that the kernel acknowledges. The writes (`IPVSOperation`)
+/// conform directly, so a large apply encodes each straight from the operation.
+protocol NetlinkRequestEncodable {
+    var command: UInt8 { get }
+    var isDump: Bool { get }
+    /// Puts the request's attributes.
+    func putAttributes(into message: borrowing NetlinkMessage) throws(NetlinkError)
+}
+
+/// A request built from parts: the reads, and requests whose attributes a closure puts.
+struct NetlinkRequest: NetlinkRequestEncodable {
     var command: UInt8
     var isDump: Bool
-    /// Puts the request's attributes.
     var attributes: (borrowing NetlinkMessage) throws(NetlinkError) -> Void
 
     init(command: UInt8, isDump: Bool = false,
@@ -14,6 +22,10 @@ struct NetlinkRequest {
         self.command = command
         self.isDump = isDump
         self.attributes = attributes
+    }
+
+    func putAttributes(into message: borrowing NetlinkMessage) throws(NetlinkError) {
+        try attributes(message)
     }
 }
 
@@ -42,17 +54,15 @@ struct NetlinkReply {
 /// The kernel handles the messages of one `sendmsg` in order, so a window behaves like the same
 /// requests sent one by one, only with fewer system calls.
 ///
-/// libnl opens the socket, resolves families and builds requests; replies are read by this
-/// type itself, into one reused buffer (`ReceiveBuffer`).
+/// libnl opens the socket and resolves families; requests are written (`NetlinkMessage`) and
+/// replies read by this type itself, each in one buffer reused for every window.
 ///
 /// Not thread-safe (neither is libnl's socket): one owner, one thread.
 final class NetlinkSocket {
     private let handle: OpaquePointer
     private var buffer: ReceiveBuffer
-    /// The `nl_msg` every request is built in, one after another (`NetlinkMessage`).
-    private let scratch: OpaquePointer
-    /// The requests of the current window, reused from window to window.
-    private var outgoing: [UInt8] = []
+    /// The requests of the current window, written one after another (`NetlinkMessage`).
+    private let outgoing: UnsafeMutableRawBufferPointer
     /// The largest number of requests in one window; bounded so that the replies of a window
     /// (an ACK, or for an error the request echoed back) fit the socket's receive buffer.
     let maximumWindow: Int
@@ -67,25 +77,18 @@ final class NetlinkSocket {
     /// - Parameter receiveSize: the largest datagram it receives (see `ReceiveBuffer`).
     init(receiveSize: Int = ReceiveBuffer.large) throws(NetlinkError) {
         buffer = ReceiveBuffer(size: receiveSize)
-        guard let scratch = nlmsg_alloc_size(NetlinkMessage.capacity) else { throw .library(code: -NLE_NOMEM) }
-        guard let handle = nl_socket_alloc() else {
-            nlmsg_free(scratch)
-            throw .library(code: -NLE_NOMEM)
-        }
-        self.scratch = scratch
+        guard let handle = nl_socket_alloc() else { throw .library(code: -NLE_NOMEM) }
         self.handle = handle
         let connected = genl_connect(handle)
-        guard connected >= 0 else {
-            // deinit frees both.
-            maximumWindow = 1
-            throw .library(code: connected)
-        }
-        maximumWindow = max(1, min(64, Self.enlargeReceiveBuffer(handle) / Self.bytesPerReply))
+        maximumWindow = connected < 0 ? 1 : max(1, min(64, Self.enlargeReceiveBuffer(handle) / Self.bytesPerReply))
+        outgoing = .allocate(byteCount: maximumWindow * NetlinkMessage.capacity, alignment: MemoryLayout<nlmsghdr>.alignment)
+        // deinit frees both.
+        guard connected >= 0 else { throw .library(code: connected) }
     }
 
     deinit {
         nl_socket_free(handle)
-        nlmsg_free(scratch)
+        outgoing.deallocate()
     }
 
     /// The numeric id of a generic-netlink family, or nil when the kernel does not know it.
@@ -107,10 +110,10 @@ final class NetlinkSocket {
     ///     window already sent are still carried out by the kernel and reported).
     ///   - onReply: called for each data message with the index of its request; an error it
     ///     throws becomes that request's outcome.
-    func exchange(family: Int32, _ requests: [NetlinkRequest], stopAfterFailure: Bool = false,
-                  onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void = { (_, _) throws(NetlinkError) in })
-        -> [Result<Void, NetlinkError>?]
-    {
+    func exchange<Request: NetlinkRequestEncodable>(
+        family: Int32, _ requests: [Request], stopAfterFailure: Bool = false,
+        onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void = { (_, _) throws(NetlinkError) in }
+    ) -> [Result<Void, NetlinkError>?] {
         var outcomes = [Result<Void, NetlinkError>?](repeating: nil, count: requests.count)
         var start = requests.startIndex
         while start < requests.endIndex {
@@ -136,10 +139,11 @@ final class NetlinkSocket {
     /// later request completes the earlier ones that reported nothing: they succeeded. One
     /// ACK per window instead of one per request spares the kernel a message to build and
     /// this socket a receive for each write.
-    private func run(family: Int32, _ window: ArraySlice<NetlinkRequest>, outcomes: inout [Result<Void, NetlinkError>?],
-                     onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void)
-    {
-        outgoing.removeAll(keepingCapacity: true)
+    private func run<Request: NetlinkRequestEncodable>(
+        family: Int32, _ window: ArraySlice<Request>, outcomes: inout [Result<Void, NetlinkError>?],
+        onReply: (Int, NetlinkReply) throws(NetlinkError) -> Void
+    ) {
+        var used = 0
         // Bit i: the window's i-th request is complete (a window holds at most 64).
         var complete: UInt64 = 0
         var remaining = window.count
@@ -148,11 +152,11 @@ final class NetlinkSocket {
         for (position, request) in window.enumerated() {
             let sequence = position == 0 ? firstSequence : nl_socket_use_seq(handle)
             let flags = NLM_F_REQUEST | (request.isDump ? NLM_F_DUMP : position == window.count - 1 ? NLM_F_ACK : 0)
+            let message = NetlinkMessage(at: outgoing.baseAddress! + used, family: family, command: request.command,
+                                         version: UInt8(IPVS_GENL_VERSION), flags: flags, sequence: sequence, port: port)
             do throws(NetlinkError) {
-                let built = try NetlinkMessage(in: scratch, family: family, command: request.command,
-                                               version: UInt8(IPVS_GENL_VERSION), flags: flags, sequence: sequence, port: port)
-                try request.attributes(built)
-                built.append(to: &outgoing)
+                try request.putAttributes(into: message)
+                used += message.length
             } catch {
                 outcomes[window.startIndex + position] = .failure(error)
                 complete |= 1 << position
@@ -203,7 +207,7 @@ final class NetlinkSocket {
         }
 
         if remaining > 0 {
-            let sent = outgoing.withUnsafeMutableBytes { nl_sendto(handle, $0.baseAddress, $0.count) }
+            let sent = nl_sendto(handle, outgoing.baseAddress, used)
             if sent < 0 { failAll(.library(code: sent)) }
         }
         let descriptor = nl_socket_get_fd(handle)
