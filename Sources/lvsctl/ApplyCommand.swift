@@ -43,7 +43,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
-        let lock = try HostLock(path: lockFile)
+        _ = try HostLock(path: lockFile)  // held until the process ends
         let host = LinuxHost()
         // A saved plan carries its host changes; only a config is planned against the host.
         let reading = LiveRead(host: file == nil ? nil : host)
@@ -78,7 +78,7 @@ struct ApplyCommand: ParsableCommand {
         let applying = yes && !plan.isEmpty ? Background { applier.apply(plan) } : nil
         Console.printPlan(plan)
         timings.lap(applying == nil ? "render" : "render (writing meanwhile)")
-        guard !plan.isEmpty else { return }
+        guard !plan.isEmpty else { Console.end() }
         try Console.confirm(skip: yes, command: "apply")
 
         let report = applying?.wait() ?? applier.apply(plan)
@@ -99,8 +99,8 @@ struct ApplyCommand: ParsableCommand {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
             throw Console.fail("the kernel still differs after apply (changed meanwhile?); run apply again")
         }
-        withExtendedLifetime(lock) {}
         print("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
+        Console.end()
     }
 
     private func savedPlan(_ path: String, live: IPVSTable) throws -> Plan {

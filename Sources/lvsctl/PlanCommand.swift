@@ -66,7 +66,7 @@ struct PlanCommand: ParsableCommand {
                 throw Console.fail("cannot write plan file '\(out)': \(error)")
             }
         }
-        if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
+        Console.end(detailedExitcode && !plan.isEmpty ? 2 : 0)
     }
 }
 

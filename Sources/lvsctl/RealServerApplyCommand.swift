@@ -20,7 +20,7 @@ struct RealServerApplyCommand: ParsableCommand {
 
     func run() throws {
         let setup = try options.setup()
-        let lock = try HostLock()
+        _ = try HostLock()  // held until the process ends
         let host = LinuxHost()
         let plan = setup.plan(against: try options.snapshot(host, for: setup))
         Console.printPlan(plan)
@@ -36,7 +36,6 @@ struct RealServerApplyCommand: ParsableCommand {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
             throw Console.fail("this host still differs after rs apply (changed meanwhile?); run rs apply again")
         }
-        withExtendedLifetime(lock) {}
         print("Real-server setup complete: \(plan.changes.count) changes. This host matches.")
     }
 }
