@@ -4,9 +4,10 @@
 #   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
-# Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests) and the
-# command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests), one test at a time
-# since they share the kernel. Extra arguments replace the filter (e.g. --filter ApplyKernelTests).
+# Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests), the
+# command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests) and the host
+# reader's (InterfaceDumpKernelTests), one test at a time since they share the kernel. Extra
+# arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,5 +25,6 @@ if (($#)); then
   exec "$binary" --testing-library swift-testing --no-parallel "$@"
 else
   exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
-    --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests'
+    --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests' \
+    --filter 'LVSHostTests\.InterfaceDumpKernelTests'
 fi

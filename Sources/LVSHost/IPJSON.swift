@@ -1,33 +1,10 @@
 import LVSModel
 internal import Foundation
 
-/// Reads the JSON that iproute2 prints with `ip -j`: only the fields lvsctl compares, so that
-/// whatever else a newer iproute2 adds is ignored.
+/// Reads the JSON that iproute2 prints with `ip -j` for what a real server's setup compares
+/// (devices and addresses are read over rtnetlink, `InterfaceDump`): only the fields lvsctl
+/// compares, so that whatever else a newer iproute2 adds is ignored.
 enum IPJSON {
-    /// `ip -j -d link show`: each device's kind (`linkinfo.info_kind`, empty for plain devices
-    /// such as `lo`), alias and whether it is administratively up (the `UP` flag; `operstate` of
-    /// `lo` and of tunnels is UNKNOWN even when they work).
-    static func devices(_ json: String) throws(HostError) -> [String: HostSnapshot.Device] {
-        let links = try decode([Link].self, json, what: "ip -j -d link show")
-        return Dictionary(links.map { link in
-            (link.ifname, HostSnapshot.Device(kind: link.linkinfo?.info_kind ?? "", alias: link.ifalias,
-                                              isUp: link.flags?.contains("UP") ?? false))
-        }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// `ip -j addr show`: every address of every device, by device name.
-    static func addresses(_ json: String) throws(HostError) -> [String: [InterfaceAddress]] {
-        let devices = try decode([AddressedDevice].self, json, what: "ip -j addr show")
-        var result: [String: [InterfaceAddress]] = [:]
-        for device in devices {
-            result[device.ifname] = (device.addr_info ?? []).compactMap { info in
-                guard let text = info.local, let address = IPAddress(text), let length = info.prefixlen else { return nil }
-                return InterfaceAddress(address, prefixLength: length)
-            }
-        }
-        return result
-    }
-
     /// `ip -j route show default` (or `-6`): the gateway of the first default route, the one the
     /// kernel uses; nil when there is none or it only names a device.
     static func defaultGateway(_ json: String) throws(HostError) -> IPAddress? {
@@ -48,27 +25,6 @@ enum IPJSON {
         } catch {
             throw HostError(action: what, message: "unexpected output (\(error)); is iproute2 older than 4.14, without -j?")
         }
-    }
-
-    private struct Link: Decodable {
-        var ifname: String
-        var flags: [String]?
-        var ifalias: String?
-        var linkinfo: LinkInfo?
-    }
-
-    private struct LinkInfo: Decodable {
-        var info_kind: String?
-    }
-
-    private struct AddressedDevice: Decodable {
-        var ifname: String
-        var addr_info: [AddressInfo]?
-    }
-
-    private struct AddressInfo: Decodable {
-        var local: String?
-        var prefixlen: Int?
     }
 
     private struct Route: Decodable {

@@ -1,25 +1,25 @@
 public import LVSModel
 
-/// The Linux host's setup, read with `ip -j` and /proc/sys and changed with `ip` (addresses
-/// over rtnetlink), sysctl writes and `iptables-restore`, always with argument arrays.
+/// The Linux host's setup, read over rtnetlink, with `ip -j`, /proc/sys and `iptables-save`, and
+/// changed with `ip` (addresses over rtnetlink), sysctl writes and `iptables-restore`, always
+/// with argument arrays.
 public final class LinuxHost: HostAccess {
     let runner = CommandRunner()
-    private var addressSocket: AddressSocket?
+    private var routeSocket: RouteSocket?
 
     public init() {}
 
     /// The rtnetlink socket for address changes, opened on first use.
-    func addresses() throws(HostError) -> AddressSocket {
-        if let addressSocket { return addressSocket }
-        let opened = try AddressSocket()
-        addressSocket = opened
+    func addresses() throws(HostError) -> RouteSocket {
+        if let routeSocket { return routeSocket }
+        let opened = try RouteSocket()
+        routeSocket = opened
         return opened
     }
 
     public func snapshot(sysctls: [String], chains: [FirewallChain], routes: Bool) throws(HostError) -> HostSnapshot {
         var snapshot = HostSnapshot()
-        snapshot.devices = try IPJSON.devices(try runner.check("ip", ["-j", "-d", "link", "show"]).output)
-        snapshot.addresses = try IPJSON.addresses(try runner.check("ip", ["-j", "address", "show"]).output)
+        (snapshot.devices, snapshot.addresses) = try InterfaceDump.read()
         if routes {
             for family in AddressFamily.allCases {
                 let arguments = (family == .ipv6 ? ["-6"] : []) + ["-j", "route", "show", "default"]
