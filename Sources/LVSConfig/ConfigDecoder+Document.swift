@@ -3,23 +3,23 @@ import LVSModel
 extension ConfigDecoder {
     /// The whole file. Top-level keys starting with `x-` are ignored: a place for anchors.
     mutating func decodeDocument(_ root: YAMLNode) -> DesiredState? {
-        guard let top = fields(root, of: "the config file", allowed: ConfigKeys.document,
+        guard let top = fields(root, of: "the config file", ConfigKeys.Document.self,
                                ignoring: { $0.hasPrefix("x-") }) else { return nil }
-        if let node = top["version"] {
+        if let node = top[.version] {
             if let version = integer(node, "version", in: 0...Int.max), version != DesiredState.currentVersion {
                 error(node, "unsupported version \(version); this lvsctl reads version \(DesiredState.currentVersion)")
             }
         } else {
             error(root, "the config has no 'version'; add 'version: \(DesiredState.currentVersion)' at the top")
         }
-        let scope = top["scope"].flatMap { decodeScope($0) } ?? .all
-        let extraSchedulers = top["extra_schedulers"].map { decodeExtraSchedulers($0) } ?? []
-        let defaults = top["defaults"].flatMap { decodeDefaults($0, extraSchedulers: extraSchedulers) }
+        let scope = top[.scope].flatMap { decodeScope($0) } ?? .all
+        let extraSchedulers = top[.extra_schedulers].map { decodeExtraSchedulers($0) } ?? []
+        let defaults = top[.defaults].flatMap { decodeDefaults($0, extraSchedulers: extraSchedulers) }
             ?? ServiceDefaults()
-        let timeouts = top["timeouts"].flatMap { decodeTimeouts($0) }
-        let sync = top["sync"].flatMap { decodeSync($0) }
-        let director = top["director"].flatMap { decodeDirector($0) }
-        guard let servicesNode = top.pair("services")?.value else {
+        let timeouts = top[.timeouts].flatMap { decodeTimeouts($0) }
+        let sync = top[.sync].flatMap { decodeSync($0) }
+        let director = top[.director].flatMap { decodeDirector($0) }
+        guard let servicesNode = top.written(.services) else {
             error(root, "the config has no 'services' list; write 'services: []' to manage an empty table on purpose")
             return nil
         }
@@ -35,13 +35,13 @@ extension ConfigDecoder {
             error(node, "scope must be 'all' or a mapping with 'vips' (address prefixes) and 'fwmarks' (marks or ranges like \"1-99\")")
             return nil
         }
-        guard let f = fields(node, of: "scope", allowed: ConfigKeys.scope) else { return nil }
+        guard let f = fields(node, of: "scope", ConfigKeys.Scope.self) else { return nil }
         var vips: [IPPrefix] = []
-        for item in f["vips"].flatMap({ items($0, of: "scope.vips") }) ?? [] {
+        for item in f[.vips].flatMap({ items($0, of: "scope.vips") }) ?? [] {
             if let prefix = prefix(item, "scope VIP prefix") { vips.append(prefix) }
         }
         var marks: [ClosedRange<UInt32>] = []
-        for item in f["fwmarks"].flatMap({ items($0, of: "scope.fwmarks") }) ?? [] {
+        for item in f[.fwmarks].flatMap({ items($0, of: "scope.fwmarks") }) ?? [] {
             if let range = fwmarkRange(item) { marks.append(range) }
         }
         return .limited(vips: vips, fwmarks: marks)
@@ -73,20 +73,20 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeDefaults(_ node: YAMLNode, extraSchedulers: [Scheduler]) -> ServiceDefaults? {
-        guard let f = fields(node, of: "defaults", allowed: ConfigKeys.defaults) else { return nil }
+        guard let f = fields(node, of: "defaults", ConfigKeys.Defaults.self) else { return nil }
         var defaults = ServiceDefaults()
-        if let n = f["scheduler"], let scheduler = scheduler(n, extra: extraSchedulers) { defaults.scheduler = scheduler }
-        defaults.forwarding = forwardingSpec(f)
-        if let n = f["weight"], let weight = integer(n, "weight", in: 0...RealServer.maximumWeight) { defaults.weight = weight }
+        if let n = f[.scheduler], let scheduler = scheduler(n, extra: extraSchedulers) { defaults.scheduler = scheduler }
+        defaults.forwarding = forwardingSpec(forward: f[.forward], tunnel: f[.tunnel])
+        if let n = f[.weight], let weight = integer(n, "weight", in: 0...RealServer.maximumWeight) { defaults.weight = weight }
         return defaults
     }
 
     private mutating func decodeTimeouts(_ node: YAMLNode) -> Timeouts? {
-        guard let f = fields(node, of: "timeouts", allowed: ConfigKeys.timeouts) else { return nil }
+        guard let f = fields(node, of: "timeouts", ConfigKeys.Timeouts.self) else { return nil }
         let range = UInt32(1)...Timeouts.maximum
-        let timeouts = Timeouts(tcp: f["tcp"].flatMap { integer($0, "timeouts.tcp (seconds)", in: range) },
-                                tcpFin: f["tcpfin"].flatMap { integer($0, "timeouts.tcpfin (seconds)", in: range) },
-                                udp: f["udp"].flatMap { integer($0, "timeouts.udp (seconds)", in: range) })
+        let timeouts = Timeouts(tcp: f[.tcp].flatMap { integer($0, "timeouts.tcp (seconds)", in: range) },
+                                tcpFin: f[.tcpfin].flatMap { integer($0, "timeouts.tcpfin (seconds)", in: range) },
+                                udp: f[.udp].flatMap { integer($0, "timeouts.udp (seconds)", in: range) })
         return timeouts == Timeouts() ? nil : timeouts
     }
 
@@ -95,12 +95,12 @@ extension ConfigDecoder {
         var daemons: [SyncDaemon] = []
         var seen: [SyncDaemon.State: Int] = [:]
         for item in list {
-            guard let f = fields(item, of: "a sync daemon", allowed: ConfigKeys.sync) else { continue }
-            guard let stateNode = f["state"] else {
+            guard let f = fields(item, of: "a sync daemon", ConfigKeys.Sync.self) else { continue }
+            guard let stateNode = f[.state] else {
                 error(item, "a sync daemon needs 'state: master' or 'state: backup'")
                 continue
             }
-            guard let ifNode = f["interface"] else {
+            guard let ifNode = f[.interface] else {
                 error(item, "a sync daemon needs 'interface', the device its multicast traffic uses (e.g. eth1)")
                 continue
             }
@@ -112,11 +112,11 @@ extension ConfigDecoder {
             }
             seen[state] = stateNode.location.line
             var daemon = SyncDaemon(state: state, interface: interface)
-            if let n = f["syncid"], let id = integer(n, "syncid", in: UInt32(0)...255) { daemon.syncID = id }
-            if let n = f["maxlen"] { daemon.maxLength = integer(n, "sync maxlen", in: UInt16(1)...UInt16.max) }
-            if let n = f["port"] { daemon.port = integer(n, "sync port", in: UInt16(1)...UInt16.max) }
-            if let n = f["ttl"] { daemon.ttl = integer(n, "sync ttl", in: UInt8(1)...UInt8.max) }
-            if let n = f["group"], let group = address(n, "sync group") {
+            if let n = f[.syncid], let id = integer(n, "syncid", in: UInt32(0)...255) { daemon.syncID = id }
+            if let n = f[.maxlen] { daemon.maxLength = integer(n, "sync maxlen", in: UInt16(1)...UInt16.max) }
+            if let n = f[.port] { daemon.port = integer(n, "sync port", in: UInt16(1)...UInt16.max) }
+            if let n = f[.ttl] { daemon.ttl = integer(n, "sync ttl", in: UInt8(1)...UInt8.max) }
+            if let n = f[.group], let group = address(n, "sync group") {
                 if group.isMulticast {
                     daemon.group = group
                 } else {
@@ -140,12 +140,12 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeDirector(_ node: YAMLNode) -> Director? {
-        guard let f = fields(node, of: "director", allowed: ConfigKeys.director) else { return nil }
-        return Director(interface: f["interface"].flatMap { interfaceName($0) },
-                        address: f["address"].flatMap { address($0, "director address") },
-                        ipForward: f["ip_forward"].flatMap { boolean($0, "director.ip_forward") },
-                        expireNodestConn: f["expire_nodest_conn"].flatMap { boolean($0, "director.expire_nodest_conn") },
-                        expireQuiescentTemplate: f["expire_quiescent_template"].flatMap {
+        guard let f = fields(node, of: "director", ConfigKeys.Director.self) else { return nil }
+        return Director(interface: f[.interface].flatMap { interfaceName($0) },
+                        address: f[.address].flatMap { address($0, "director address") },
+                        ipForward: f[.ip_forward].flatMap { boolean($0, "director.ip_forward") },
+                        expireNodestConn: f[.expire_nodest_conn].flatMap { boolean($0, "director.expire_nodest_conn") },
+                        expireQuiescentTemplate: f[.expire_quiescent_template].flatMap {
                             boolean($0, "director.expire_quiescent_template")
                         })
     }

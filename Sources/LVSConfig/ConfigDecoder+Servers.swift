@@ -14,15 +14,15 @@ extension ConfigDecoder {
             server = RealServer(address: address, port: port ?? servicePort, forwarding: spec.forwarding, weight: defaultWeight)
             if port != nil { portNode = node }
         } else {
-            guard let f = fields(node, of: "a real server", allowed: ConfigKeys.server) else { return nil }
-            guard let addressNode = f["address"] else {
+            guard let f = fields(node, of: "a real server", ConfigKeys.Server.self) else { return nil }
+            guard let addressNode = f[.address] else {
                 error(node, "a real server needs 'address'")
                 return nil
             }
             guard let (address, inlinePort) = addressAndPort(addressNode) else { return nil }
-            portNode = f["port"] ?? (inlinePort != nil ? addressNode : nil)
+            portNode = f[.port] ?? (inlinePort != nil ? addressNode : nil)
             var port = inlinePort ?? servicePort
-            if let n = f["port"] {
+            if let n = f[.port] {
                 guard inlinePort == nil else {
                     error(n, "the port is given twice, in 'address' and in 'port'; keep one")
                     return nil
@@ -30,9 +30,9 @@ extension ConfigDecoder {
                 guard let value = integer(n, "server port", in: UInt16(0)...UInt16.max) else { return nil }
                 port = value
             }
-            spec = outer.overlaid(by: forwardingSpec(f, inheriting: outer))
+            spec = outer.overlaid(by: forwardingSpec(forward: f[.forward], tunnel: f[.tunnel], inheriting: outer))
             server = RealServer(address: address, port: port, forwarding: spec.forwarding, weight: defaultWeight)
-            let weight = f["weight"].map { integer($0, "weight", in: 0...RealServer.maximumWeight) }
+            let weight = f[.weight].map { integer($0, "weight", in: 0...RealServer.maximumWeight) }
             guard thresholds(f, into: &server), let weight = weight ?? defaultWeight else { return nil }
             server.weight = weight
         }
@@ -40,13 +40,13 @@ extension ConfigDecoder {
             ? (server, spec.isFullNAT) : nil
     }
 
-    private mutating func thresholds(_ f: Fields, into server: inout RealServer) -> Bool {
+    private mutating func thresholds(_ f: Fields<ConfigKeys.Server>, into server: inout RealServer) -> Bool {
         let range = UInt32(0)...RealServer.maximumThreshold
-        if let n = f["max_conns"] {
+        if let n = f[.max_conns] {
             guard let value = integer(n, "max_conns", in: range) else { return false }
             server.upperThreshold = value
         }
-        if let n = f["min_conns"] {
+        if let n = f[.min_conns] {
             guard let value = integer(n, "min_conns", in: range) else { return false }
             server.lowerThreshold = value
             if server.upperThreshold == 0 {

@@ -13,6 +13,7 @@ extension ConfigDecoder {
         var services: [VirtualService] = []
         keys.reserveCapacity(list.count)
         names.reserveCapacity(list.count)
+        state.names.reserveCapacity(list.count)
         services.reserveCapacity(list.count)
         for (item, decoded) in zip(list, decodeEach(list, defaults: defaults, extraSchedulers: extraSchedulers)) {
             guard let decoded else { continue }
@@ -61,9 +62,8 @@ extension ConfigDecoder {
         let base = ConfigDecoder(file: file, document: document, limit: .max)
         DispatchQueue.concurrentPerform(iterations: workers) { share in
             var decoder = base
-            var serverLines: [ServerKey: Int] = [:]
             let decoded = list[shares[share]].map {
-                decoder.decodeService($0, defaults: defaults, extraSchedulers: extraSchedulers, serverLines: &serverLines)
+                decoder.decodeService($0, defaults: defaults, extraSchedulers: extraSchedulers)
             }
             outcomes.withLock { $0[share] = (decoded, decoder.diagnostics) }
         }
@@ -84,45 +84,54 @@ extension ConfigDecoder {
         var fullNAT: Set<ServerKey> = []
     }
 
-    /// - Parameter serverLines: scratch space for finding repeated servers, kept between
-    ///   services so that it is allocated once.
-    private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults, extraSchedulers: [Scheduler],
-                                        serverLines servers: inout [ServerKey: Int]) -> DecodedService? {
-        guard let f = fields(node, of: "a service", allowed: ConfigKeys.service) else { return nil }
-        let name = f["name"].flatMap { string($0, "service name") }
+    private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
+                                        extraSchedulers: [Scheduler]) -> DecodedService? {
+        guard let f = fields(node, of: "a service", ConfigKeys.Service.self) else { return nil }
+        let name = f[.name].flatMap { string($0, "service name") }
         let key = serviceKey(f)
         var chosen: Scheduler? = defaults.scheduler
-        if let n = f["scheduler"] { chosen = scheduler(n, extra: extraSchedulers) }
+        if let n = f[.scheduler] { chosen = scheduler(n, extra: extraSchedulers) }
         guard let key, let chosen else { return nil }
-        let what = name.map { "service '\($0)'" } ?? "service \(key)"
         var service = VirtualService(key: key, scheduler: chosen)
-        if let n = f["flags"] { decodeFlags(n, into: &service) }
-        if let n = f["persistence"] { service.persistence = persistence(n, family: key.family) }
+        if let n = f[.flags] { decodeFlags(n, into: &service) }
+        if let n = f[.persistence] { service.persistence = persistence(n, family: key.family) }
         checkPortZero(service, f)
 
-        let match = f["match"].flatMap { firewallMatch($0, key: key) }
-        let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(f, inheriting: defaults.forwarding))
-        let weight = f["weight"].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
-        servers.removeAll(keepingCapacity: true)
-        var fullNAT: Set<ServerKey> = []
-        for item in f["servers"].flatMap({ items($0, of: "servers of \(what)") }) ?? [] {
+        let match = f[.match].flatMap { firewallMatch($0, key: key) }
+        let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(forward: f[.forward], tunnel: f[.tunnel],
+                                                                         inheriting: defaults.forwarding))
+        let weight = f[.weight].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
+        let what = { name.map { "service '\($0)'" } ?? "service \(key)" }
+        var decoded: [(server: RealServer, fullNAT: Bool, item: YAMLNode)] = []
+        for item in f[.servers].flatMap({ items($0, of: "servers of \(what())") }) ?? [] {
             guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
-            if let line = servers[server.key] {
-                error(item, "duplicate real server \(server.key) in \(what); it is already listed at line \(line)")
+            decoded.append((server, isFullNAT, item))
+        }
+        // Repeated servers are found side by side once sorted, which a service does to its
+        // servers anyway; of each run, the first listed is kept.
+        decoded.sort { ($0.server.key, $0.item.index) < ($1.server.key, $1.item.index) }
+        var servers: [RealServer] = []
+        servers.reserveCapacity(decoded.count)
+        var fullNAT: Set<ServerKey> = []
+        var kept: (key: ServerKey, line: Int)?
+        for entry in decoded {
+            if let kept, kept.key == entry.server.key {
+                error(entry.item, "duplicate real server \(kept.key) in \(what()); it is already listed at line \(kept.line)")
                 continue
             }
-            servers[server.key] = item.location.line
-            service.servers.append(server)
-            if isFullNAT { fullNAT.insert(server.key) }
+            kept = (entry.server.key, entry.item.location.line)
+            servers.append(entry.server)
+            if entry.fullNAT { fullNAT.insert(entry.server.key) }
         }
-        return DecodedService(service: service, name: name, nameNode: f["name"], match: match, fullNAT: fullNAT)
+        service.servers = servers
+        return DecodedService(service: service, name: name, nameNode: f[.name], match: match, fullNAT: fullNAT)
     }
 
     /// The service's identity: `fwmark` (with an optional `family`), or `vip` + `protocol` + `port`.
-    private mutating func serviceKey(_ f: Fields) -> ServiceKey? {
-        if let markNode = f["fwmark"] {
-            for key in ["vip", "port", "protocol"] where f[key] != nil {
-                error(f[key]!, "a fwmark service is selected by its mark alone and takes no '\(key)'; put the addresses and ports to mark under 'match'")
+    private mutating func serviceKey(_ f: Fields<ConfigKeys.Service>) -> ServiceKey? {
+        if let markNode = f[.fwmark] {
+            for key in [ConfigKeys.Service.vip, .port, .protocol] where f[key] != nil {
+                error(f[key]!, "a fwmark service is selected by its mark alone and takes no '\(key.name)'; put the addresses and ports to mark under 'match'")
             }
             guard let mark = integer(markNode, "fwmark", in: UInt32(0)...UInt32.max) else { return nil }
             guard mark != 0 else {
@@ -130,31 +139,31 @@ extension ConfigDecoder {
                 return nil
             }
             var family = AddressFamily.ipv4
-            if let n = f["family"] {
+            if let n = f[.family] {
                 guard let name = choice(n, "family", from: AddressFamily.allCases.map(\.rawValue)) else { return nil }
                 family = AddressFamily(rawValue: name) ?? .ipv4
-            } else if let vip = f["match"].flatMap({ matchVIP($0) }) {
+            } else if let vip = f[.match].flatMap({ matchVIP($0) }) {
                 family = vip.family
             }
             return .fwmark(mark, family)
         }
-        if let n = f["family"] {
+        if let n = f[.family] {
             error(n, "'family' is only for fwmark services; an address service's family follows from its vip")
         }
-        guard let vipNode = f["vip"] else {
+        guard let vipNode = f[.vip] else {
             error(f.node, "a service needs either 'vip' with 'port' (and 'protocol', default tcp) or 'fwmark'")
             return nil
         }
         let vip = address(vipNode, "vip")
-        let proto = f["protocol"].flatMap { choice($0, "protocol", from: IPProtocol.allCases.map(\.rawValue)) }
+        let proto = f[.`protocol`].flatMap { choice($0, "protocol", from: IPProtocol.allCases.map(\.rawValue)) }
             .flatMap(IPProtocol.init(rawValue:))
-        guard let portNode = f["port"] else {
+        guard let portNode = f[.port] else {
             error(vipNode, "a service with a vip needs 'port' (0 serves every port and needs persistence)")
             return nil
         }
         let port = integer(portNode, "port", in: UInt16(0)...UInt16.max)
-        guard let vip, let port, f["protocol"] == nil || proto != nil else { return nil }
-        if let n = f["match"] {
+        guard let vip, let port, f[.`protocol`] == nil || proto != nil else { return nil }
+        if let n = f[.match] {
             error(n, "'match' belongs to fwmark services: it writes the rule that marks packets; an address service matches by vip and port itself")
         }
         return .address(proto ?? .tcp, vip, port: port)
@@ -189,17 +198,17 @@ extension ConfigDecoder {
     }
 
     private mutating func persistence(_ node: YAMLNode, family: AddressFamily) -> Persistence? {
-        guard let f = fields(node, of: "persistence", allowed: ConfigKeys.persistence) else { return nil }
+        guard let f = fields(node, of: "persistence", ConfigKeys.Persistence.self) else { return nil }
         var persistence = Persistence(netmaskLength: family.bitWidth)
-        if let n = f["timeout"] {
+        if let n = f[.timeout] {
             if text(n) == "0" {
                 error(n, "a persistence timeout of 0 turns persistence off; use 1 to \(Persistence.maximumTimeout) seconds, or remove 'persistence'")
             } else if let timeout = integer(n, "persistence timeout (seconds)", in: UInt32(1)...Persistence.maximumTimeout) {
                 persistence.timeout = timeout
             }
         }
-        if let n = f["netmask"], let length = netmaskLength(n, family: family) { persistence.netmaskLength = length }
-        if let n = f["engine"] {
+        if let n = f[.netmask], let length = netmaskLength(n, family: family) { persistence.netmaskLength = length }
+        if let n = f[.engine] {
             persistence.engine = choice(n, "persistence engine", from: Persistence.mainlineEngines)
         }
         return persistence
@@ -234,15 +243,15 @@ extension ConfigDecoder {
         }
     }
 
-    private mutating func checkPortZero(_ service: VirtualService, _ f: Fields) {
-        guard case .address(_, _, 0) = service.key, service.persistence == nil, let n = f["port"] else { return }
+    private mutating func checkPortZero(_ service: VirtualService, _ f: Fields<ConfigKeys.Service>) {
+        guard case .address(_, _, 0) = service.key, service.persistence == nil, let n = f[.port] else { return }
         error(n, "port 0 (every port) needs persistence, or connections of one client would be spread over servers; add 'persistence: { timeout: 360 }'")
     }
 
     private mutating func firewallMatch(_ node: YAMLNode, key: ServiceKey) -> FirewallMatch? {
         guard case .fwmark(_, let family) = key,
-              let f = fields(node, of: "match", allowed: ConfigKeys.match) else { return nil }
-        guard let vipNode = f["vip"] else {
+              let f = fields(node, of: "match", ConfigKeys.Match.self) else { return nil }
+        guard let vipNode = f[.vip] else {
             error(node, "match needs 'vip', the address whose packets get the mark")
             return nil
         }
@@ -251,12 +260,12 @@ extension ConfigDecoder {
             error(vipNode, "match vip \(vip) is \(vip.family), but the service's family is \(family)")
         }
         var match = FirewallMatch(vip: vip)
-        if let n = f["protocol"] {
+        if let n = f[.`protocol`] {
             guard let name = choice(n, "protocol", from: IPProtocol.allCases.map(\.rawValue)),
                   let proto = IPProtocol(rawValue: name) else { return nil }
             match.protocol = proto
         }
-        for item in f["ports"].flatMap({ items($0, of: "match ports") }) ?? [] {
+        for item in f[.ports].flatMap({ items($0, of: "match ports") }) ?? [] {
             if let range = portRange(item) { match.ports.append(range) }
         }
         return match

@@ -52,41 +52,42 @@ struct ConfigDecoder: Sendable {
 
     /// The keys of a mapping node, after checking it is a mapping, that every key is a known,
     /// unrepeated scalar, and reporting the unknown ones with a suggestion.
-    mutating func fields(_ node: YAMLNode, of what: String, allowed: [String],
-                         ignoring ignored: (String) -> Bool = { _ in false }) -> Fields? {
+    mutating func fields<Key: ConfigKey>(_ node: YAMLNode, of what: String, _: Key.Type,
+                                         ignoring ignored: (String) -> Bool = { _ in false }) -> Fields<Key>? {
         guard node.kind == .mapping else {
-            error(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), found \(node.kindName)")
+            error(node, "\(what) must be a mapping of keys (\(Key.table.names.joined(separator: ", "))), found \(node.kindName)")
             return nil
         }
-        var values: [(name: String, pair: YAMLPair)] = []
-        values.reserveCapacity(Int(node.record.count) / 2)
+        var fields = Fields<Key>(node: node)
         var children = document.children(node).makeIterator()
-        while let key = children.next(), let value = children.next() {
-            guard key.isScalar else {
-                error(key, "keys of \(what) must be plain words, found \(key.kindName)")
+        while let keyNode = children.next(), let value = children.next() {
+            guard keyNode.isScalar else {
+                error(keyNode, "keys of \(what) must be plain words, found \(keyNode.kindName)")
                 continue
             }
-            guard let name = document.name(of: key, among: allowed) else {
-                let name = text(key) ?? ""
+            guard let key = document.key(keyNode, of: Key.self) else {
+                let name = text(keyNode) ?? ""
                 if !ignored(name) {
-                    error(key, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
+                    let allowed = Key.table.names
+                    error(keyNode, "unknown key '\(name)' in \(what)\(Suggestion.phrase(for: name, in: allowed)); valid keys: \(allowed.joined(separator: ", "))")
                 }
                 continue
             }
-            if let first = values.first(where: { Fields.same($0.name, name) }) {
-                error(key, "duplicate key '\(name)' in \(what); it was already given at line \(first.pair.key.location.line)")
+            if let first = fields.written(key) {
+                let line = document.node(at: first.index - 1).location.line  // its key, a scalar, comes just before it
+                error(keyNode, "duplicate key '\(key.name)' in \(what); it was already given at line \(line)")
                 continue
             }
-            values.append((name, YAMLPair(key: key, value: value)))
+            fields.insert(key, value: value)
         }
-        return Fields(node: node, values: values)
+        return fields
     }
 
     /// The items of a list; a null value is an empty list.
-    mutating func items(_ node: YAMLNode, of what: String) -> [YAMLNode]? {
+    mutating func items(_ node: YAMLNode, of what: @autoclosure () -> String) -> [YAMLNode]? {
         if node.isNull { return [] }
         guard node.kind == .sequence else {
-            error(node, "\(what) must be a list, found \(node.kindName)")
+            error(node, "\(what()) must be a list, found \(node.kindName)")
             return nil
         }
         return Array(document.children(node))
@@ -166,24 +167,4 @@ struct ConfigDecoder: Sendable {
         }
         return nil
     }
-}
-
-/// The checked keys of one mapping. A mapping has a handful of keys, so a linear search beats
-/// hashing (config files can hold hundreds of thousands of mappings).
-struct Fields {
-    let node: YAMLNode
-    let values: [(name: String, pair: YAMLPair)]
-
-    /// The value of `key`; nil when absent or written as null.
-    subscript(_ key: String) -> YAMLNode? {
-        guard let value = pair(key)?.value, !value.isNull else { return nil }
-        return value
-    }
-
-    /// The key and value as written, null values included.
-    func pair(_ key: String) -> YAMLPair? { values.first { Self.same($0.name, key) }?.pair }
-
-    /// Whether two key names are equal. Comparing lengths first keeps most mismatches off
-    /// the general string comparison, which dominated decoding large files.
-    static func same(_ a: String, _ b: String) -> Bool { a.utf8.count == b.utf8.count && a == b }
 }

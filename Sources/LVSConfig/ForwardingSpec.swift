@@ -33,12 +33,13 @@ struct ForwardingSpec: Sendable {
 }
 
 extension ConfigDecoder {
-    /// Reads `forward` and `tunnel` from one mapping, and refuses a `tunnel` written where the
-    /// method in force is not `tun`.
-    mutating func forwardingSpec(_ f: Fields, inheriting outer: ForwardingSpec = ForwardingSpec()) -> ForwardingSpec {
+    /// Reads the `forward` and `tunnel` values of one mapping, and refuses a `tunnel` written
+    /// where the method in force is not `tun`.
+    mutating func forwardingSpec(forward: YAMLNode?, tunnel tunnelNode: YAMLNode?,
+                                 inheriting outer: ForwardingSpec = ForwardingSpec()) -> ForwardingSpec {
         var spec = ForwardingSpec()
-        if let n = f["forward"] { spec.method = choice(n, "forwarding method", from: ForwardingSpec.methods) }
-        if let n = f["tunnel"] {
+        if let n = forward { spec.method = choice(n, "forwarding method", from: ForwardingSpec.methods) }
+        if let n = tunnelNode {
             spec.tunnel = tunnel(n)
             spec.tunnelNode = n
             let method = spec.method ?? outer.method ?? ForwardingSpec.defaultMethod
@@ -58,31 +59,31 @@ extension ConfigDecoder {
             default: return .gre(checksum: .none)
             }
         }
-        guard let f = fields(node, of: "tunnel", allowed: ConfigKeys.tunnel) else { return nil }
-        guard let typeNode = f["type"] else {
+        guard let f = fields(node, of: "tunnel", ConfigKeys.Tunnel.self) else { return nil }
+        guard let typeNode = f[.type] else {
             error(node, "tunnel needs a 'type': \(Tunnel.typeNames.joined(separator: ", "))")
             return nil
         }
         guard let type = choice(typeNode, "tunnel type", from: Tunnel.typeNames) else { return nil }
         let checksumNames = TunnelChecksum.allCases.map(\.rawValue)
-        let checksum = f["checksum"].flatMap { choice($0, "tunnel checksum", from: checksumNames) }
+        let checksum = f[.checksum].flatMap { choice($0, "tunnel checksum", from: checksumNames) }
             .flatMap(TunnelChecksum.init(rawValue:))
         switch type {
         case "ipip":
-            for key in ["port", "checksum"] where f[key] != nil {
-                error(f[key]!, "an ipip tunnel takes no '\(key)'; only gue has a port, and gue or gre a checksum")
+            for key in [ConfigKeys.Tunnel.port, .checksum] where f[key] != nil {
+                error(f[key]!, "an ipip tunnel takes no '\(key.name)'; only gue has a port, and gue or gre a checksum")
             }
             return .ipip
         case "gue":
-            guard let portNode = f["port"] else {
+            guard let portNode = f[.port] else {
                 error(typeNode, "a gue tunnel needs 'port', the UDP port the real server decapsulates on (e.g. 6080)")
                 return nil
             }
             guard let port = integer(portNode, "tunnel port", in: UInt16(1)...UInt16.max) else { return nil }
             return .gue(port: port, checksum: checksum ?? .none)
         default:
-            if let n = f["port"] { error(n, "a gre tunnel takes no port; only gue does") }
-            if checksum == .remcsum, let n = f["checksum"] {
+            if let n = f[.port] { error(n, "a gre tunnel takes no port; only gue does") }
+            if checksum == .remcsum, let n = f[.checksum] {
                 error(n, "a gre tunnel cannot use remcsum; valid: none, csum")
                 return nil
             }

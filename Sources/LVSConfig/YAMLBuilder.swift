@@ -50,7 +50,10 @@ struct YAMLBuilder {
         switch bytes.count {
         case 0: true
         case 1: bytes[0] == UInt8(ascii: "~")
-        case 4: bytes.elementsEqual("null".utf8) || bytes.elementsEqual("Null".utf8) || bytes.elementsEqual("NULL".utf8)
+        case 4:
+            // The first byte settles most four-byte scalars (ports, weights) before any comparison.
+            (bytes[0] == UInt8(ascii: "n") || bytes[0] == UInt8(ascii: "N"))
+                && (bytes.elementsEqual("null".utf8) || bytes.elementsEqual("Null".utf8) || bytes.elementsEqual("NULL".utf8))
         default: false
         }
     }

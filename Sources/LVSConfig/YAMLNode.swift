@@ -35,6 +35,11 @@ final class YAMLDocument: Sendable {
     // of thousands of times. Each is nil where the caller should read the text (and word the
     // error) instead.
 
+    /// The key of `Key`'s section that a scalar node spells.
+    func key<Key: ConfigKey>(_ node: YAMLNode, of _: Key.Type) -> Key? {
+        bytes(of: node) { Key.table.key(spelled: $0) }
+    }
+
     /// The name among `names` that a scalar node spells; nil when it spells none of them.
     func name(of node: YAMLNode, among names: [String]) -> String? {
         bytes(of: node) { bytes in
@@ -74,6 +79,8 @@ final class YAMLDocument: Sendable {
             read(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
         }
     }
+
+    func node(at index: Int) -> YAMLNode { YAMLNode(index: index, record: records[index]) }
 
     /// The children of a collection in order (for a mapping: key, value, key, value…); none
     /// for a scalar.

@@ -10,4 +10,8 @@ public enum AddressFamily: String, Hashable, Sendable, Codable, CaseIterable, Co
     public var description: String { rawValue }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs == .ipv4 && rhs == .ipv6 }
+
+    /// As one bit: a raw-value enum otherwise hashes its name, and every address of a large
+    /// table is hashed when plans and snapshots are built.
+    public func hash(into hasher: inout Hasher) { hasher.combine(self == .ipv6) }
 }

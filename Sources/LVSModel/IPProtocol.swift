@@ -21,4 +21,8 @@ public enum IPProtocol: String, Hashable, Sendable, Codable, CaseIterable, Compa
     public var description: String { rawValue }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.number < rhs.number }
+
+    /// By number: a raw-value enum otherwise hashes its name, and every service key of a large
+    /// table is hashed when plans and snapshots are built.
+    public func hash(into hasher: inout Hasher) { hasher.combine(number) }
 }

@@ -18,6 +18,7 @@ enum Attributes {
 
     static func of(_ server: RealServer) -> [Attribute] {
         var list = [Attribute("forward", server.forwarding.name)]
+        list.reserveCapacity(5)
         if case .tunnel(let tunnel) = server.forwarding {
             switch tunnel {
             case .ipip: list.append(Attribute("tunnel", "ipip"))

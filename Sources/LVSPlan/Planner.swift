@@ -10,20 +10,23 @@ public enum Planner {
     /// forwarding) comes before the table changes, what only removed services used after them.
     /// With no host snapshot (a plan against a saved table), the host is not planned.
     public static func plan(desired: DesiredState, live: IPVSTable, host: HostSnapshot?) -> Plan {
-        var plan = plan(desired: desired, live: live)
-        guard let host else { return plan }
+        guard let host else { return plan(desired: desired, live: live) }
         let hostChanges = DirectorPlanner.changes(desired, host: host)
-        // Moved around the table's changes in place: a large plan is not copied change by change.
-        plan.changes.insert(contentsOf: hostChanges.filter { $0.stage == .beforeTable }, at: 0)
+        var plan = plan(desired: desired, live: live, after: hostChanges.filter { $0.stage == .beforeTable })
         plan.changes.append(contentsOf: hostChanges.filter { $0.stage == .afterTable })
         return plan
     }
 
     public static func plan(desired: DesiredState, live: IPVSTable) -> Plan {
+        plan(desired: desired, live: live, after: [])
+    }
+
+    /// The table's plan, following `earlier`: a large plan is built in one array, not moved.
+    private static func plan(desired: DesiredState, live: IPVSTable, after earlier: [Change]) -> Plan {
         let scope = desired.scope
         let managed = live.services.filter { scope.contains($0.key) }
         var basis = IPVSTable(services: managed)
-        var changes: [Change] = []
+        var changes = earlier
 
         if let wanted = desired.table.timeouts, let current = live.timeouts {
             basis.timeouts = current
@@ -46,32 +49,64 @@ public enum Planner {
 
     private static func serviceChanges(desired: [VirtualService], live: [VirtualService],
                                        names: [ServiceKey: String], into changes: inout [Change]) {
-        let liveByKey = Dictionary(live.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let desiredKeys = Set(desired.map(\.key))
-        let created = desired.filter { liveByKey[$0.key] == nil }
-        let deleted = liveByKey.values.filter { !desiredKeys.contains($0.key) }
-        let replaced = pairs(created.map(\.key), deleted.map(\.key), by: identitySlot)
+        let joined = join(desired, live)
+        // Room for a plan that creates everything: growing an array of 80,000 changes step by
+        // step copied it over and over.
+        changes.reserveCapacity(changes.count + desired.reduce(desired.count) { $0 + $1.servers.count })
+        let deleted = Dictionary(joined.compactMap { $0.desired == nil ? $0.live.map { (live[$0].key, $0) } : nil },
+                                 uniquingKeysWith: { first, _ in first })
+        let created = joined.compactMap { $0.live == nil ? $0.desired.map { desired[$0].key } : nil }
+        let replaced = pairs(created, Array(deleted.keys), by: identitySlot)
         let replacedOld = Set(replaced.values)
-
-        let ordered = (desired.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted()
-        let desiredByKey = Dictionary(desired.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        for key in ordered {
-            let name = names[key]
-            switch (desiredByKey[key], liveByKey[key]) {
+        for entry in joined {
+            switch (entry.desired.map { desired[$0] }, entry.live.map { live[$0] }) {
             case let (wanted?, current?):
-                update(wanted, from: current, name: name, into: &changes)
+                update(wanted, from: current, names: names, into: &changes)
             case let (wanted?, nil):
-                if let oldKey = replaced[key], let old = liveByKey[oldKey] {
-                    replace(old, with: wanted, name: name, into: &changes)
+                if let oldKey = replaced[wanted.key], let old = deleted[oldKey] {
+                    replace(live[old], with: wanted, name: names[wanted.key], into: &changes)
                 } else {
-                    create(wanted, name: name, into: &changes)
+                    create(wanted, name: names[wanted.key], into: &changes)
                 }
-            case let (nil, current?):
+            case let (nil, current?) where !replacedOld.contains(current.key):
                 delete(current, into: &changes)
-            case (nil, nil):
+            default:
                 break
             }
         }
+    }
+
+    /// The services of both sides in key order, those with the same key side by side: a merge
+    /// of the two sorted lists, which is what orders the plan, and which needs no hash table for
+    /// the tens of thousands of services a large table keeps unchanged. A repeated key keeps
+    /// its first service.
+    private static func join(_ desired: [VirtualService], _ live: [VirtualService]) -> [(desired: Int?, live: Int?)] {
+        func order(_ services: [VirtualService]) -> [Int] {
+            var kept: [Int] = []
+            for index in services.indices.sorted(by: { services[$0].key < services[$1].key })
+                where kept.last.map({ services[$0].key != services[index].key }) ?? true {
+                kept.append(index)
+            }
+            return kept
+        }
+        let wanted = order(desired), current = order(live)
+        var joined: [(desired: Int?, live: Int?)] = []
+        joined.reserveCapacity(max(wanted.count, current.count))
+        var w = 0, c = 0
+        while w < wanted.count || c < current.count {
+            if c == current.count || w < wanted.count && desired[wanted[w]].key < live[current[c]].key {
+                joined.append((wanted[w], nil))
+                w += 1
+            } else if w == wanted.count || live[current[c]].key < desired[wanted[w]].key {
+                joined.append((nil, current[c]))
+                c += 1
+            } else {
+                joined.append((wanted[w], current[c]))
+                w += 1
+                c += 1
+            }
+        }
+        return joined
     }
 
     // Each appends its changes to the plan's list: the plan of a large table is built in
@@ -101,9 +136,13 @@ public enum Planner {
         for server in new.servers { changes.append(serverCreate(server, in: new.key, name: name)) }
     }
 
-    private static func update(_ wanted: VirtualService, from current: VirtualService, name: String?,
+    /// Looks the service's name up only when it has changes: most services of a large table have none.
+    private static func update(_ wanted: VirtualService, from current: VirtualService, names: [ServiceKey: String],
                                into changes: inout [Change]) {
-        if wanted.withoutServers != current.withoutServers {
+        let settingsChanged = wanted.withoutServers != current.withoutServers
+        guard settingsChanged || !sameServers(wanted, current) else { return }
+        let name = names[wanted.key]
+        if settingsChanged {
             let before = Attributes.of(current), after = Attributes.of(wanted)
             changes.append(Change(.update, .service, service: wanted.key, name: name, before: before, after: after,
                                   reason: reason(before, after), operations: [.updateService(wanted.withoutServers)]))
@@ -115,12 +154,7 @@ public enum Planner {
 
     private static func serverChanges(_ wanted: VirtualService, _ current: VirtualService, name: String?,
                                       into changes: inout [Change]) {
-        // Most services of a large table are unchanged (always, in the check after an apply):
-        // the same servers, in the kernel's order or the file's, need no look-up tables.
-        if wanted.servers.count == current.servers.count, wanted.servers == current.servers
-            || wanted.servers.sorted(by: { $0.key < $1.key }) == current.servers.sorted(by: { $0.key < $1.key }) {
-            return
-        }
+        if sameServers(wanted, current) { return }
         let key = wanted.key
         let liveByKey = Dictionary(current.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let wantedKeys = Set(wanted.servers.map(\.key))
@@ -154,6 +188,12 @@ public enum Planner {
                 break
             }
         }
+    }
+
+    /// Most services of a large table are unchanged (always, in the check after an apply): the
+    /// same servers need no look-up tables.
+    private static func sameServers(_ wanted: VirtualService, _ current: VirtualService) -> Bool {
+        wanted.servers.count == current.servers.count && wanted.servers == current.servers
     }
 
     private static func serverCreate(_ server: RealServer, in key: ServiceKey, name: String?) -> Change {
