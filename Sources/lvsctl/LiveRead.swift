@@ -2,7 +2,7 @@ import IPVSKernel
 import LVSHost
 import LVSModel
 
-/// The kernel's table, and optionally this host's setup, read on a thread of their own while
+/// The kernel's table, and optionally this host's setup, read on threads of their own while
 /// the caller works on: loads the config (on two CPUs the parse of a large config and the read
 /// of a large table overlap), or reads the host after an apply. Failures wait for `wait()`, so
 /// a config error is still reported first, as if the reads had come after the load.
@@ -17,8 +17,13 @@ struct LiveRead {
     }
 
     /// Starts reading the kernel through `kernel` (a new adapter when nil), and this host's
-    /// setup when `host` is given. The caller leaves both alone until `wait()` returns.
+    /// setup when `host` is given, each on a thread of its own: the host's `iptables-save`
+    /// processes run beside the kernel's dumps instead of after them. The caller leaves both
+    /// alone until `wait()` returns.
     init(kernel: IPVSKernel? = nil, host: LinuxHost?) {
+        let hostReading = host.map { host in
+            Background { Result { () throws(HostError) in try Inputs.directorSnapshot(host) } }
+        }
         reading = Background {
             Result { () throws(Failure) in
                 let adapter: IPVSKernel
@@ -29,11 +34,10 @@ struct LiveRead {
                 } catch {
                     throw .kernel(error)
                 }
-                guard let host else { return (adapter, live, nil) }
-                do throws(HostError) {
-                    return (adapter, live, try Inputs.directorSnapshot(host))
-                } catch {
-                    throw .host(error)
+                switch hostReading?.wait() {
+                case nil: return (adapter, live, nil)
+                case .success(let snapshot): return (adapter, live, snapshot)
+                case .failure(let error): throw .host(error)
                 }
             }
         }
