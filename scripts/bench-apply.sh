@@ -40,7 +40,10 @@ echo "table: $services services x $servers_per_service servers ($(wc -l < "$work
 # Every write runs in a network namespace of its own, so that it starts from an empty table
 # *and* an empty dest trash: the kernel keeps deleted servers for one to two minutes and
 # scans that list on every server add, which after a flush of this table made either tool
-# several times slower depending on which ran first.
+# several times slower depending on which ran first. A namespace's table is flushed, untimed,
+# once its measurements are done: the kernel keeps the services of every namespace in one
+# hash table of 256 buckets, so tables left behind lengthened every later look-up (both tools
+# ran slower run after run), where a director holds one table.
 wall() { local start; start=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $start" | bc; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 restore() { in_ns "$1" "$ipvsadm" -R < "$work/table.ipvsadm"; }
@@ -56,9 +59,11 @@ for ((run = 1; run <= runs; run++)); do
     ip -n "$ns" link set lo up
   done
   t_restore+=("$(wall restore "bench-restore-$run")")
+  in_ns "bench-restore-$run" "$ipvsadm" -C
   t_apply+=("$(wall apply "bench-apply-$run")")
   t_plan+=("$(wall plan "bench-apply-$run")")
   t_save+=("$(wall in_ns "bench-apply-$run" "$ipvsadm" -Sn)")
+  ((run == runs)) || in_ns "bench-apply-$run" "$ipvsadm" -C
   echo "run $run: ipvsadm -R ${t_restore[-1]} s | lvsctl apply ${t_apply[-1]} s | lvsctl plan (no-op) ${t_plan[-1]} s | ipvsadm -Sn ${t_save[-1]} s"
 done
 

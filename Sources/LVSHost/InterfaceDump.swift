@@ -19,10 +19,11 @@ enum InterfaceDump {
         var addresses: [String: [InterfaceAddress]] = [:]
         var link = ifinfomsg()
         link.ifi_family = UInt8(AF_UNSPEC)
-        try socket.dump(Int32(RTM_GETLINK), header: &link, action: "ip link show") { message throws(HostError) in
+        let listingDevices = "listing network devices over rtnetlink"
+        try socket.dump(Int32(RTM_GETLINK), header: &link, action: listingDevices) { message throws(HostError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return }
             let info = nlmsg_data(message).load(as: ifinfomsg.self)
-            let attributes = try parse(message, header: ifinfomsg.self, max: __IFLA_MAX - 1, what: "ip link show")
+            let attributes = try parse(message, header: ifinfomsg.self, max: __IFLA_MAX - 1, what: listingDevices)
             guard let name = attributes[IFLA_IFNAME].flatMap(string) else { return }
             var kind = ""
             if let linkInfo = attributes[IFLA_LINKINFO] {
@@ -38,10 +39,11 @@ enum InterfaceDump {
         }
         var address = ifaddrmsg()
         address.ifa_family = UInt8(AF_UNSPEC)
-        try socket.dump(Int32(RTM_GETADDR), header: &address, action: "ip address show") { message throws(HostError) in
+        let listingAddresses = "listing addresses over rtnetlink"
+        try socket.dump(Int32(RTM_GETADDR), header: &address, action: listingAddresses) { message throws(HostError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
             let info = nlmsg_data(message).load(as: ifaddrmsg.self)
-            let attributes = try parse(message, header: ifaddrmsg.self, max: Int(__IFA_MAX) - 1, what: "ip address show")
+            let attributes = try parse(message, header: ifaddrmsg.self, max: Int(__IFA_MAX) - 1, what: listingAddresses)
             guard let name = names[Int32(bitPattern: info.ifa_index)],
                   let attribute = attributes[Int(IFA_LOCAL)] ?? attributes[Int(IFA_ADDRESS)],
                   let value = IPAddress(bytes: UnsafeRawBufferPointer(start: nla_data(attribute), count: Int(nla_len(attribute))))
