@@ -40,7 +40,7 @@ extension ConfigDecoder {
             ? (server, spec.isFullNAT) : nil
     }
 
-    private mutating func thresholds(_ f: Fields<ConfigKeys.Server>, into server: inout RealServer) -> Bool {
+    private mutating func thresholds(_ f: borrowing Fields<ConfigKeys.Server>, into server: inout RealServer) -> Bool {
         let range = UInt32(0)...RealServer.maximumThreshold
         if let n = f[.max_conns] {
             guard let value = integer(n, "max_conns", in: range) else { return false }

@@ -128,7 +128,7 @@ extension ConfigDecoder {
     }
 
     /// The service's identity: `fwmark` (with an optional `family`), or `vip` + `protocol` + `port`.
-    private mutating func serviceKey(_ f: Fields<ConfigKeys.Service>) -> ServiceKey? {
+    private mutating func serviceKey(_ f: borrowing Fields<ConfigKeys.Service>) -> ServiceKey? {
         if let markNode = f[.fwmark] {
             for key in [ConfigKeys.Service.vip, .port, .protocol] where f[key] != nil {
                 error(f[key]!, "a fwmark service is selected by its mark alone and takes no '\(key.name)'; put the addresses and ports to mark under 'match'")
@@ -243,7 +243,7 @@ extension ConfigDecoder {
         }
     }
 
-    private mutating func checkPortZero(_ service: VirtualService, _ f: Fields<ConfigKeys.Service>) {
+    private mutating func checkPortZero(_ service: VirtualService, _ f: borrowing Fields<ConfigKeys.Service>) {
         guard case .address(_, _, 0) = service.key, service.persistence == nil, let n = f[.port] else { return }
         error(n, "port 0 (every port) needs persistence, or connections of one client would be spread over servers; add 'persistence: { timeout: 360 }'")
     }

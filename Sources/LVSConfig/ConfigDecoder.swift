@@ -58,7 +58,7 @@ struct ConfigDecoder: Sendable {
             error(node, "\(what) must be a mapping of keys (\(Key.table.names.joined(separator: ", "))), found \(node.kindName)")
             return nil
         }
-        var fields = Fields<Key>(node: node)
+        var fields = Fields<Key>(node: node, records: document.records)
         var children = document.children(node).makeIterator()
         while let keyNode = children.next(), let value = children.next() {
             guard keyNode.isScalar else {

@@ -1,5 +1,5 @@
 public import LVSModel
-internal import Foundation
+internal import FoundationEssentials
 
 /// The JSON form of a live table: what `lvsctl get --output json` prints and `lvsctl plan
 /// --live FILE` reads back. Field names are part of lvsctl's interface (docs/json.md).

@@ -1,5 +1,5 @@
 import LVSModel
-internal import Foundation
+internal import FoundationEssentials
 internal import Glibc
 
 /// Runs host tools (`ip`, `iptables-restore`, `modprobe`) with argument arrays, never through a
@@ -75,7 +75,7 @@ struct CommandRunner {
         let output = FileManager.default.contents(atPath: outputPath) ?? Data()
         let error = FileManager.default.contents(atPath: errorPath) ?? Data()
         return Result(status: code, output: String(decoding: output, as: UTF8.self),
-                      error: String(decoding: error, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                      error: String(decoding: error, as: UTF8.self).trimmingWhitespace)
     }
 
     /// Runs the program and fails with its own words, made actionable, when it exits non-zero.

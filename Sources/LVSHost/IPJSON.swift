@@ -1,5 +1,5 @@
 import LVSModel
-internal import Foundation
+internal import FoundationEssentials
 
 /// Reads the JSON that iproute2 prints with `ip -j` for what a real server's setup compares
 /// (devices and addresses are read over rtnetlink, `InterfaceDump`): only the fields lvsctl
@@ -19,7 +19,7 @@ enum IPJSON {
 
     private static func decode<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws(HostError) -> T {
         // iproute2 prints nothing at all, not `[]`, when a list is empty.
-        let text = json.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = json.trimmingWhitespace
         do {
             return try JSONDecoder().decode(type, from: Data((text.isEmpty ? "[]" : text).utf8))
         } catch {

@@ -1,5 +1,4 @@
 import LVSModel
-internal import Foundation
 internal import Glibc
 
 /// A sysctl as its file under /proc/sys: read for the snapshot, written by `setSysctl`.
@@ -23,7 +22,7 @@ enum SysctlFile {
             if count < buffer.count { break }
         }
         guard ferror(file) == 0 else { return nil }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: bytes, as: UTF8.self).trimmingWhitespace
     }
 
     static func write(_ key: String, _ value: String) throws(HostError) {

@@ -29,5 +29,13 @@ public struct VirtualService: Hashable, Sendable, Codable {
         return copy
     }
 
+    /// Whether everything but the servers is the same: what decides that a service needs an
+    /// edit. Field by field, without copying either service: a plan compares tens of thousands.
+    /// A test keeps this in step with the stored properties.
+    public func hasSameSettings(as other: VirtualService) -> Bool {
+        key == other.key && scheduler == other.scheduler && schedulerFlags == other.schedulerFlags
+            && onePacket == other.onePacket && persistence == other.persistence
+    }
+
     public func server(_ key: ServerKey) -> RealServer? { servers.first { $0.key == key } }
 }

@@ -1,5 +1,5 @@
 import LVSModel
-internal import Foundation
+internal import FoundationEssentials
 
 /// The JSON form of a plan: what `lvsctl plan --output json` prints and `--out PLANFILE` saves,
 /// and what `lvsctl apply PLANFILE` executes. Documented in docs/json.md.

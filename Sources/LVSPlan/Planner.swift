@@ -24,7 +24,7 @@ public enum Planner {
     /// The table's plan, following `earlier`: a large plan is built in one array, not moved.
     private static func plan(desired: DesiredState, live: IPVSTable, after earlier: [Change]) -> Plan {
         let scope = desired.scope
-        let managed = live.services.filter { scope.contains($0.key) }
+        let managed = scope == .all ? live.services : live.services.filter { scope.contains($0.key) }
         var basis = IPVSTable(services: managed)
         var changes = earlier
 
@@ -59,17 +59,18 @@ public enum Planner {
         let replaced = pairs(created, Array(deleted.keys), by: identitySlot)
         let replacedOld = Set(replaced.values)
         for entry in joined {
-            switch (entry.desired.map { desired[$0] }, entry.live.map { live[$0] }) {
+            switch (entry.desired, entry.live) {
             case let (wanted?, current?):
-                update(wanted, from: current, names: names, into: &changes)
+                update(desired[wanted], from: live[current], names: names, into: &changes)
             case let (wanted?, nil):
-                if let oldKey = replaced[wanted.key], let old = deleted[oldKey] {
-                    replace(live[old], with: wanted, name: names[wanted.key], into: &changes)
+                let key = desired[wanted].key
+                if let oldKey = replaced[key], let old = deleted[oldKey] {
+                    replace(live[old], with: desired[wanted], name: names[key], into: &changes)
                 } else {
-                    create(wanted, name: names[wanted.key], into: &changes)
+                    create(desired[wanted], name: names[key], into: &changes)
                 }
-            case let (nil, current?) where !replacedOld.contains(current.key):
-                delete(current, into: &changes)
+            case let (nil, current?) where !replacedOld.contains(live[current].key):
+                delete(live[current], into: &changes)
             default:
                 break
             }
@@ -139,7 +140,7 @@ public enum Planner {
     /// Looks the service's name up only when it has changes: most services of a large table have none.
     private static func update(_ wanted: VirtualService, from current: VirtualService, names: [ServiceKey: String],
                                into changes: inout [Change]) {
-        let settingsChanged = wanted.withoutServers != current.withoutServers
+        let settingsChanged = !wanted.hasSameSettings(as: current)
         guard settingsChanged || !sameServers(wanted, current) else { return }
         let name = names[wanted.key]
         if settingsChanged {

@@ -1,22 +1,34 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import LVSConfig
 import LVSPlan
 
 /// Writes to a standard stream, colouring diagnostics only on a terminal and never when
 /// `NO_COLOR` is set.
 struct Console {
-    let handle: FileHandle
     let fd: Int32
 
-    static let standardOutput = Console(handle: .standardOutput, fd: STDOUT_FILENO)
-    static let standardError = Console(handle: .standardError, fd: STDERR_FILENO)
+    static let standardOutput = Console(fd: STDOUT_FILENO)
+    static let standardError = Console(fd: STDERR_FILENO)
 
     var colored: Bool {
         isatty(fd) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
     }
 
-    func write(_ text: String) { handle.write(Data(text.utf8)) }
+    /// Writes all of `text` at once, unbuffered.
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var rest = UnsafeRawBufferPointer(bytes)
+            while !rest.isEmpty {
+                let written = Glibc.write(fd, rest.baseAddress, rest.count)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                rest = UnsafeRawBufferPointer(rebasing: rest[written...])
+            }
+        }
+    }
 
     /// Asks on a terminal before changing anything; without one, `--yes` (`skip`) is required.
     static func confirm(skip: Bool, command: String) throws {
@@ -25,7 +37,7 @@ struct Console {
             throw fail("no terminal to confirm on; run with --yes to \(command) without asking")
         }
         Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+        guard readLine()?.trimmingWhitespace == "yes" else {
             throw fail("\(command) cancelled; nothing was changed")
         }
     }

@@ -4,6 +4,7 @@ import LVSModel
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "get",
         abstract: "Print the live IPVS table.",
         discussion: "As YAML (a config that validate accepts and apply reproduces), JSON, or ipvsadm -Sn text.")
 

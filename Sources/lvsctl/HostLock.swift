@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import LVSModel
 
 /// One apply at a time per host: an exclusive `flock` on a file under /run, released when the
 /// process ends, however it ends.
@@ -16,7 +17,7 @@ struct HostLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var holder = [UInt8](repeating: 0, count: 32)
             let n = read(fd, &holder, holder.count)
-            let pid = String(decoding: holder.prefix(max(n, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let pid = String(decoding: holder.prefix(max(n, 0)), as: UTF8.self).trimmingWhitespace
             close(fd)
             throw Console.fail("another lvsctl apply is running on this host (lock \(path)\(pid.isEmpty ? "" : ", pid \(pid)")); wait for it to finish")
         }

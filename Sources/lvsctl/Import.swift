@@ -4,6 +4,7 @@ import LVSModel
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Turn ipvsadm -Sn output into a config file.",
         discussion: "The YAML validates and, applied, reproduces the same table. Thresholds are kept when the save has -x/-y.")
 

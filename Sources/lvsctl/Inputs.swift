@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import IPVSKernel
 import LVSConfig
 import LVSHost
@@ -19,12 +18,14 @@ enum Inputs {
 
     /// A table saved by `ipvsadm -Sn` or `lvsctl get --output json`, told apart by content.
     static func snapshot(_ path: String) throws -> LiveState {
-        guard let bytes = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
-            throw Console.fail("cannot read snapshot '\(path)': no such file")
+        let bytes: [UInt8]
+        switch InputFile.read(path) {
+        case .success(let read): bytes = read
+        case .failure(let failure): throw Console.fail("cannot read snapshot '\(path)': \(failure.reason)")
         }
         if bytes.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{") {
             do {
-                return try LiveStateJSON.decode(Array(bytes))
+                return try LiveStateJSON.decode(bytes)
             } catch {
                 throw Console.fail("\(path): not a valid lvsctl JSON snapshot: \(error)")
             }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// Phase durations for `--timings`: where a slow plan or apply spends its time.
 struct Timings {
@@ -13,7 +12,9 @@ struct Timings {
         let now = ContinuousClock.now
         if enabled {
             let seconds = Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds)
-            Console.standardError.write("lvsctl: timing: \(phase): \(String(format: "%.3f", seconds)) s\n")
+            let milliseconds = Int((seconds * 1000).rounded())
+            let fraction = String(milliseconds % 1000)
+            Console.standardError.write("lvsctl: timing: \(phase): \(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction) s\n")
         }
         last = now
     }

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import LVSConfig
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check a config file without touching the kernel.",
         discussion: "Exits 0 when the file is valid and 1 when it is not, listing every problem as FILE:LINE:COLUMN.")
 
