@@ -1,5 +1,4 @@
 import ArgumentParser
-import FoundationEssentials
 import IPVSKernel
 import LVSConfig
 import LVSHost
@@ -104,12 +103,10 @@ struct ApplyCommand: ParsableCommand {
     }
 
     private func savedPlan(_ path: String, live: IPVSTable) throws -> Plan {
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw Console.fail("cannot read plan file '\(path)'")
-        }
+        let bytes = try Inputs.contents(of: path, what: "plan file")
         let plan: Plan
         do {
-            plan = try PlanJSON.decode(Array(bytes))
+            plan = try PlanJSON.decode(bytes)
         } catch {
             throw Console.fail("\(path): \(error)")
         }

@@ -16,13 +16,18 @@ enum Inputs {
         return state
     }
 
+    /// The bytes of a file the command reads whole (`-`: standard input), or exit 1 saying
+    /// which `what` could not be read, and why.
+    static func contents(of path: String, what: String) throws -> [UInt8] {
+        switch InputFile.read(path) {
+        case .success(let bytes): return bytes
+        case .failure(let failure): throw Console.fail("cannot read \(what) '\(path)': \(failure.reason)")
+        }
+    }
+
     /// A table saved by `ipvsadm -Sn` or `lvsctl get --output json`, told apart by content.
     static func snapshot(_ path: String) throws -> LiveState {
-        let bytes: [UInt8]
-        switch InputFile.read(path) {
-        case .success(let read): bytes = read
-        case .failure(let failure): throw Console.fail("cannot read snapshot '\(path)': \(failure.reason)")
-        }
+        let bytes = try contents(of: path, what: "snapshot")
         if bytes.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{") {
             do {
                 return try LiveStateJSON.decode(bytes)
