@@ -19,11 +19,8 @@ enum InterfaceDump {
         var addresses: [String: [InterfaceAddress]] = [:]
         var link = ifinfomsg()
         link.ifi_family = UInt8(AF_UNSPEC)
-        let listingDevices = "listing network devices over rtnetlink"
-        try socket.dump(Int32(RTM_GETLINK), header: &link, action: listingDevices) { message throws(HostError) in
-            guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return }
-            let info = nlmsg_data(message).load(as: ifinfomsg.self)
-            let attributes = try parse(message, header: ifinfomsg.self, max: __IFLA_MAX - 1, what: listingDevices)
+        try socket.dump(Int32(RTM_GETLINK), header: link, replies: Int32(RTM_NEWLINK), maxAttribute: __IFLA_MAX - 1,
+                        action: "listing network devices over rtnetlink") { info, attributes throws(HostError) in
             guard let name = attributes[IFLA_IFNAME].flatMap(string) else { return }
             var kind = ""
             if let linkInfo = attributes[IFLA_LINKINFO] {
@@ -39,11 +36,8 @@ enum InterfaceDump {
         }
         var address = ifaddrmsg()
         address.ifa_family = UInt8(AF_UNSPEC)
-        let listingAddresses = "listing addresses over rtnetlink"
-        try socket.dump(Int32(RTM_GETADDR), header: &address, action: listingAddresses) { message throws(HostError) in
-            guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
-            let info = nlmsg_data(message).load(as: ifaddrmsg.self)
-            let attributes = try parse(message, header: ifaddrmsg.self, max: Int(__IFA_MAX) - 1, what: listingAddresses)
+        try socket.dump(Int32(RTM_GETADDR), header: address, replies: Int32(RTM_NEWADDR), maxAttribute: Int(__IFA_MAX) - 1,
+                        action: "listing addresses over rtnetlink") { info, attributes throws(HostError) in
             guard let name = names[Int32(bitPattern: info.ifa_index)],
                   let attribute = attributes[Int(IFA_LOCAL)] ?? attributes[Int(IFA_ADDRESS)],
                   let value = IPAddress(bytes: UnsafeRawBufferPointer(start: nla_data(attribute), count: Int(nla_len(attribute))))
@@ -51,15 +45,6 @@ enum InterfaceDump {
             addresses[name, default: []].append(InterfaceAddress(value, prefixLength: Int(info.ifa_prefixlen)))
         }
         return (devices, addresses)
-    }
-
-    /// The message's attributes after its family header, indexed by type up to `max`.
-    private static func parse<Header>(_ message: UnsafeMutablePointer<nlmsghdr>, header: Header.Type, max: Int,
-                                      what: String) throws(HostError) -> [UnsafeMutablePointer<nlattr>?] {
-        var attributes = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: max + 1)
-        let parsed = nlmsg_parse(message, Int32(MemoryLayout<Header>.size), &attributes, Int32(max), nil)
-        guard parsed >= 0 else { throw HostError(action: what, message: "malformed rtnetlink reply: \(String(cString: nl_geterror(parsed)))") }
-        return attributes
     }
 
     /// A string attribute's text, without its terminating NUL.

@@ -63,11 +63,14 @@ final class RouteSocket {
         }
     }
 
-    /// Sends a dump request of `type` with its family `header` and hands each message of the
-    /// reply to `body`, until `NLMSG_DONE`; an `NLMSG_ERROR` ends it with the kernel's errno.
-    func dump<Header: BitwiseCopyable>(_ type: Int32, header: inout Header, action: String,
-                      _ body: (UnsafeMutablePointer<nlmsghdr>) throws(HostError) -> Void) throws(HostError) {
-        let sent = nl_send_simple(handle, type, NLM_F_DUMP, &header, MemoryLayout<Header>.size)
+    /// Sends a dump request of `type` with its family `header`, and hands each reply of type
+    /// `replyType` to `body` as its own family header and its attributes indexed by type (up to
+    /// `maxAttribute`), until `NLMSG_DONE`; an `NLMSG_ERROR` ends it with the kernel's errno.
+    func dump<Header: BitwiseCopyable>(_ type: Int32, header: Header, replies replyType: Int32, maxAttribute: Int,
+                                       action: String,
+                                       _ body: (Header, [UnsafeMutablePointer<nlattr>?]) throws(HostError) -> Void) throws(HostError) {
+        var request = header
+        let sent = nl_send_simple(handle, type, NLM_F_DUMP, &request, MemoryLayout<Header>.size)
         guard sent >= 0 else { throw HostError(action: action, message: String(cString: nl_geterror(sent))) }
         while true {
             var peer = sockaddr_nl()
@@ -86,8 +89,15 @@ final class RouteSocket {
                 case NLMSG_ERROR:
                     let error = nlmsg_data(current).load(as: Int32.self)
                     if error != 0 { throw HostError(action: action, message: String(cString: strerror(-error))) }
+                case replyType:
+                    var attributes = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: maxAttribute + 1)
+                    let parsed = nlmsg_parse(current, Int32(MemoryLayout<Header>.size), &attributes, Int32(maxAttribute), nil)
+                    guard parsed >= 0 else {
+                        throw HostError(action: action, message: "malformed rtnetlink reply: \(String(cString: nl_geterror(parsed)))")
+                    }
+                    try body(nlmsg_data(current).load(as: Header.self), attributes)
                 default:
-                    try body(current)
+                    break
                 }
                 message = nlmsg_next(current, &remaining)
             }
