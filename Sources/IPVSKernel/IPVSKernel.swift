@@ -43,21 +43,29 @@ public final class IPVSKernel: IPVSTableAccess {
     /// The kernel has no atomic "everything" read: a service deleted meanwhile shows up with no
     /// servers, and one listed twice by a dump that raced a change is kept once.
     public func snapshot() throws(IPVSError) -> LiveState {
-        try snapshot(serverReceiveSize: ReceiveBuffer.small)
+        try snapshot(statistics: true)
     }
 
-    /// `snapshot()` with the server dumps' sockets receiving at most `serverReceiveSize` bytes
-    /// (tests provoke truncated datagrams with it).
-    func snapshot(serverReceiveSize: Int) throws(IPVSError) -> LiveState {
+    /// `snapshot()`, with `statistics: false` without the counters and connection counts
+    /// (`LiveState.statistics` stays empty): planning needs only the table, and decoding some
+    /// twenty counters per service and server is a large part of a read's own work.
+    public func snapshot(statistics: Bool) throws(IPVSError) -> LiveState {
+        try snapshot(statistics: statistics, serverReceiveSize: ReceiveBuffer.small)
+    }
+
+    /// `snapshot(statistics:)` with the server dumps' sockets receiving at most
+    /// `serverReceiveSize` bytes (tests provoke truncated datagrams with it).
+    func snapshot(statistics: Bool, serverReceiveSize: Int) throws(IPVSError) -> LiveState {
         let context = "reading the IPVS table"
-        let dumps = ServerDumps(family: family, receiveSize: serverReceiveSize)
+        let dumps = ServerDumps(family: family, receiveSize: serverReceiveSize, statistics: statistics)
         var batch: [DumpedService] = []
         var seen = Set<ServiceKey>()
         let listed = socket.exchange(family: family, [NetlinkRequest(command: IPVSCommand.getService, isDump: true)]) {
             (_, reply) throws(NetlinkError) in
-            let entry = try VirtualService.decode(try reply.attributes.required(CommandAttribute.service, "service"))
-            guard seen.insert(entry.0.key).inserted else { return }
-            batch.append(entry)
+            let table = try reply.attributes.required(CommandAttribute.service, "service").nested()
+            let service = try VirtualService.decode(table)
+            guard seen.insert(service.key).inserted else { return }
+            batch.append((service, statistics ? try Counters(in: table, stats64: ServiceAttribute.stats64, stats: ServiceAttribute.stats) : Counters()))
             if batch.count == ServerDumps.batchSize {
                 dumps.submit(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -67,11 +75,11 @@ public final class IPVSKernel: IPVSTableAccess {
 
         var table: [VirtualService] = []
         table.reserveCapacity(seen.count)
-        var statistics: [ServiceKey: ServiceStatistics] = [:]
-        statistics.reserveCapacity(seen.count)
+        var counters: [ServiceKey: ServiceStatistics] = [:]
+        if statistics { counters.reserveCapacity(seen.count) }
         let read = dumps.finish { service, serviceStatistics in
             table.append(service)
-            statistics[service.key] = serviceStatistics
+            if statistics { counters[service.key] = serviceStatistics }
         }
         try check(listed, context: context)
         if case .failure(let failure) = read {
@@ -93,7 +101,7 @@ public final class IPVSKernel: IPVSTableAccess {
         }, context: context)
 
         return LiveState(table: IPVSTable(services: table, timeouts: timeouts, syncDaemons: daemons),
-                         info: info, statistics: statistics)
+                         info: info, statistics: counters)
     }
 
     // MARK: Writing

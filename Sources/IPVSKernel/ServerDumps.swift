@@ -28,6 +28,7 @@ final class ServerDumps: Sendable {
 
     private let family: Int32
     private let receiveSize: Int
+    private let statistics: Bool
     private let maximumWorkers: Int
     private let state = Mutex(State())
     /// Signalled once per submitted batch, and once per worker when no more will come.
@@ -44,11 +45,15 @@ final class ServerDumps: Sendable {
         var failure: NetlinkError?
     }
 
-    /// - Parameter receiveSize: the workers' largest datagram; larger ones are read again on a
-    ///   socket that takes `ReceiveBuffer.large`.
-    init(family: Int32, receiveSize: Int = ReceiveBuffer.small) {
+    /// - Parameters:
+    ///   - receiveSize: the workers' largest datagram; larger ones are read again on a socket
+    ///     that takes `ReceiveBuffer.large`.
+    ///   - statistics: decode each server's counters and connection counts; when false, every
+    ///     service's `ServiceStatistics` has the service's counters as given and no servers.
+    init(family: Int32, receiveSize: Int = ReceiveBuffer.small, statistics: Bool = true) {
         self.family = family
         self.receiveSize = receiveSize
+        self.statistics = statistics
         maximumWorkers = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 
@@ -133,8 +138,10 @@ final class ServerDumps: Sendable {
     /// dump at a time, so each service's servers arrive together: they are collected in one
     /// array for the whole batch and cut into per-service arrays of exact size at the end.
     private func dump(_ batch: [DumpedService], on socket: NetlinkSocket) -> Result<[ReadService], NetlinkError> {
-        var servers: [(server: RealServer, statistics: ServerStatistics)] = []
+        var servers: [RealServer] = []
         servers.reserveCapacity(batch.count * 4)
+        var serverStatistics: [ServerStatistics] = []
+        if statistics { serverStatistics.reserveCapacity(batch.count * 4) }
         var counts = [Int](repeating: 0, count: batch.count)
         let requests = batch.map { entry in
             let key = entry.service.key
@@ -143,19 +150,22 @@ final class ServerDumps: Sendable {
             }
         }
         let results = socket.exchange(family: family, requests) { (index, reply) throws(NetlinkError) in
-            let nest = try reply.attributes.required(CommandAttribute.destination, "server")
-            servers.append(try RealServer.decode(nest, serviceFamily: batch[index].service.key.family))
+            let table = try reply.attributes.required(CommandAttribute.destination, "server").nested()
+            servers.append(try RealServer.decode(table, serviceFamily: batch[index].service.key.family))
+            if statistics { serverStatistics.append(try ServerStatistics(table)) }
             counts[index] += 1
         }
         for case .failure(let error)? in results { return .failure(error) }
         var start = 0
         return .success(zip(batch, counts).map { entry, count in
-            let own = servers[start..<(start + count)]
+            let range = start..<(start + count)
             start += count
             var service = entry.service
-            service.servers = own.map(\.server)
-            let statistics = ServerStatisticsList(own.map { .init(server: $0.server.key, statistics: $0.statistics) })
-            return (service, ServiceStatistics(counters: entry.counters, servers: statistics))
+            service.servers = Array(servers[range])
+            let list = statistics
+                ? ServerStatisticsList(range.map { .init(server: servers[$0].key, statistics: serverStatistics[$0]) })
+                : ServerStatisticsList()
+            return (service, ServiceStatistics(counters: entry.counters, servers: list))
         })
     }
 }

@@ -2,10 +2,11 @@ import IPVSKernel
 import LVSHost
 import LVSModel
 
-/// The kernel's table, and optionally this host's setup, read on threads of their own while
-/// the caller works on: loads the config (on two CPUs the parse of a large config and the read
-/// of a large table overlap), or reads the host after an apply. Failures wait for `wait()`, so
-/// a config error is still reported first, as if the reads had come after the load.
+/// The kernel's table (without counters: plans need none), and optionally this host's setup,
+/// read on threads of their own while the caller works on: loads the config (on two CPUs the
+/// parse of a large config and the read of a large table overlap), or reads the host after an
+/// apply. Failures wait for `wait()`, so a config error is still reported first, as if the reads
+/// had come after the load.
 struct LiveRead {
     typealias Reading = (kernel: IPVSKernel, live: LiveState, host: HostSnapshot?)
 
@@ -30,7 +31,7 @@ struct LiveRead {
                 let live: LiveState
                 do throws(IPVSError) {
                     if let kernel { adapter = kernel } else { adapter = try IPVSKernel() }
-                    live = try adapter.snapshot()
+                    live = try adapter.snapshot(statistics: false)
                 } catch {
                     throw .kernel(error)
                 }

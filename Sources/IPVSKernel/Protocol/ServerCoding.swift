@@ -78,10 +78,10 @@ extension RealServer {
         }
     }
 
-    /// Reads a dest nest of a GET_DEST reply, and its counters and connection counts.
-    /// `serviceFamily` stands in for a missing `ADDR_FAMILY` (kernels before 3.18).
-    static func decode(_ nest: Attribute, serviceFamily: AddressFamily) throws(NetlinkError) -> (RealServer, ServerStatistics) {
-        let table = try nest.nested()
+    /// Reads a dest nest of a GET_DEST reply; its counters and connection counts are
+    /// `ServerStatistics(_:)` of the same table. `serviceFamily` stands in for a missing
+    /// `ADDR_FAMILY` (kernels before 3.18).
+    static func decode(_ table: AttributeTable, serviceFamily: AddressFamily) throws(NetlinkError) -> RealServer {
         var family = serviceFamily
         if let number = table[DestinationAttribute.addressFamily]?.u16, number != 0 {
             guard let known = AddressFamily(kernelNumber: number) else { throw .malformedReply("server address family \(number)") }
@@ -107,15 +107,19 @@ extension RealServer {
         case ForwardingNumber.directRoute: forwarding = .dr
         default: throw .malformedReply("forwarding method \(method)")
         }
-        let server = RealServer(address: address, port: port, forwarding: forwarding,
-                                weight: try table.required(DestinationAttribute.weight, "weight").u32,
-                                upperThreshold: table[DestinationAttribute.upperThreshold]?.u32 ?? 0,
-                                lowerThreshold: table[DestinationAttribute.lowerThreshold]?.u32 ?? 0)
-        let statistics = ServerStatistics(
-            counters: try Counters(in: table, stats64: DestinationAttribute.stats64, stats: DestinationAttribute.stats),
-            activeConnections: table[DestinationAttribute.activeConnections]?.u32 ?? 0,
-            inactiveConnections: table[DestinationAttribute.inactiveConnections]?.u32 ?? 0,
-            persistentConnections: table[DestinationAttribute.persistentConnections]?.u32 ?? 0)
-        return (server, statistics)
+        return RealServer(address: address, port: port, forwarding: forwarding,
+                          weight: try table.required(DestinationAttribute.weight, "weight").u32,
+                          upperThreshold: table[DestinationAttribute.upperThreshold]?.u32 ?? 0,
+                          lowerThreshold: table[DestinationAttribute.lowerThreshold]?.u32 ?? 0)
+    }
+}
+
+extension ServerStatistics {
+    /// The counters and connection counts of a dest nest of a GET_DEST reply.
+    init(_ table: AttributeTable) throws(NetlinkError) {
+        self.init(counters: try Counters(in: table, stats64: DestinationAttribute.stats64, stats: DestinationAttribute.stats),
+                  activeConnections: table[DestinationAttribute.activeConnections]?.u32 ?? 0,
+                  inactiveConnections: table[DestinationAttribute.inactiveConnections]?.u32 ?? 0,
+                  persistentConnections: table[DestinationAttribute.persistentConnections]?.u32 ?? 0)
     }
 }

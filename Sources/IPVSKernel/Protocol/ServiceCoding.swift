@@ -51,9 +51,9 @@ extension VirtualService {
         }
     }
 
-    /// Reads a service nest of a GET_SERVICE reply (without servers), and its counters.
-    static func decode(_ nest: Attribute) throws(NetlinkError) -> (VirtualService, Counters) {
-        let table = try nest.nested()
+    /// Reads a service nest of a GET_SERVICE reply (without servers); its counters are
+    /// `Counters(in:stats64:stats:)` of the same table.
+    static func decode(_ table: AttributeTable) throws(NetlinkError) -> VirtualService {
         let familyNumber = try table.required(ServiceAttribute.family, "service address family").u16
         guard let family = AddressFamily(kernelNumber: familyNumber) else {
             throw .malformedReply("service address family \(familyNumber)")
@@ -83,9 +83,7 @@ extension VirtualService {
                                       netmaskLength: Netmask.prefixLength(attributeValue: netmask, family: family),
                                       engine: table[ServiceAttribute.persistenceEngine]?.string)
         }
-        let service = VirtualService(key: key, scheduler: scheduler, schedulerFlags: SchedulerFlags(rawValue: flags),
-                                     onePacket: flags & ServiceFlag.onePacket != 0, persistence: persistence)
-        let counters = try Counters(in: table, stats64: ServiceAttribute.stats64, stats: ServiceAttribute.stats)
-        return (service, counters)
+        return VirtualService(key: key, scheduler: scheduler, schedulerFlags: SchedulerFlags(rawValue: flags),
+                              onePacket: flags & ServiceFlag.onePacket != 0, persistence: persistence)
     }
 }

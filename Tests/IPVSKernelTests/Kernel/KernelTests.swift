@@ -359,6 +359,7 @@ struct KernelTests {
         let live = try kernel.snapshot()
         #expect(live.table.services == expected)
         #expect(live.table.timeouts == Timeouts(tcp: 800, tcpFin: 100, udp: 200))
+        #expect(try kernel.snapshot(statistics: false).table == live.table)
     }
 
     // MARK: Batches
@@ -376,6 +377,9 @@ struct KernelTests {
         let live = try kernel.snapshot()
         #expect(live.table.services == services.sorted { $0.key < $1.key })
         #expect(live.statistics.values.map(\.servers.count).reduce(0, +) == 700)
+        let tableOnly = try kernel.snapshot(statistics: false)
+        #expect(tableOnly.table == live.table)
+        #expect(tableOnly.statistics.isEmpty)
     }
 
     @Test func serverDumpsTruncatedByASmallBufferAreReadAgain() throws {
@@ -385,9 +389,10 @@ struct KernelTests {
             service(.tcp, "198.51.100.\(index)", 80, .rr, servers: (1...20).map { server("203.0.113.\($0)", 80) })
         }
         try create(services)
-        let live = try kernel.snapshot(serverReceiveSize: 1 << 10)
+        let live = try kernel.snapshot(statistics: true, serverReceiveSize: 1 << 10)
         #expect(live.table.services == services)
         #expect(live.statistics.values.map(\.servers.count) == [20, 20, 20])
+        #expect(try kernel.snapshot(statistics: false, serverReceiveSize: 1 << 10).table.services == services)
     }
 
     @Test func batchStopsAfterTheWindowWithAFailure() throws {
