@@ -8,11 +8,12 @@ struct Fields<Key: ConfigKey>: ~Copyable {
     static var capacity: Int { Slots.count }
 
     let node: YAMLNode
-    private let records: [YAMLRecord]
+    /// The document's records (`YAMLDocument.records`), valid while the document is.
+    private let records: UnsafeBufferPointer<YAMLRecord>
     /// Each value's record, by case; -1 where the mapping does not have the key.
     private var values = Slots(repeating: -1)
 
-    init(node: YAMLNode, records: [YAMLRecord]) {
+    init(node: YAMLNode, records: UnsafeBufferPointer<YAMLRecord>) {
         self.node = node
         self.records = records
     }

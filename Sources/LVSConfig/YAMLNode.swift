@@ -5,13 +5,30 @@ import LVSModel
 /// A config of 16,000 services is over half a million nodes; as a tree of enums, arrays and
 /// strings each node was an allocation, which made composing it the larger part of loading.
 /// Aliases are already expanded and `<<` merge keys applied.
-final class YAMLDocument: Sendable {
-    let records: [YAMLRecord]
-    let text: [UInt8]
+///
+/// Records and text live in memory the document owns and frees, and are read through buffer
+/// pointers: every mapping and list decoded takes a view of them (`Fields`, `Children`), from
+/// one thread per CPU, and as arrays each view counted a reference on the same two buffers,
+/// which made the threads fight over one cache line (a tenth of loading a large config).
+/// `@unchecked Sendable`: both are written once, in `init`, and only read afterwards.
+final class YAMLDocument: @unchecked Sendable {
+    let records: UnsafeBufferPointer<YAMLRecord>
+    let text: UnsafeBufferPointer<UInt8>
 
     init(records: [YAMLRecord], text: [UInt8]) {
-        self.records = records
-        self.text = text
+        self.records = UnsafeBufferPointer(Self.copy(records))
+        self.text = UnsafeBufferPointer(Self.copy(text))
+    }
+
+    deinit {
+        records.deallocate()
+        text.deallocate()
+    }
+
+    private static func copy<Element>(_ elements: [Element]) -> UnsafeMutableBufferPointer<Element> {
+        let copy = UnsafeMutableBufferPointer<Element>.allocate(capacity: elements.count)
+        _ = copy.initialize(from: elements)
+        return copy
     }
 
     /// The document in `bytes`: read by `BlockYAMLParser` when the file keeps to its subset,
@@ -75,9 +92,7 @@ final class YAMLDocument: Sendable {
     private func bytes<T>(of node: YAMLNode, _ read: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
         guard node.isScalar else { return nil }
         let record = node.record
-        return text.withUnsafeBufferPointer { text in
-            read(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
-        }
+        return read(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
     }
 
     func node(at index: Int) -> YAMLNode { YAMLNode(index: index, record: records[index]) }
@@ -98,7 +113,7 @@ final class YAMLDocument: Sendable {
 
     /// The children of one node, found by skipping each child's descendants.
     struct Children: Sequence {
-        let records: [YAMLRecord]
+        let records: UnsafeBufferPointer<YAMLRecord>
         let parent: YAMLNode
 
         func makeIterator() -> Iterator {
@@ -107,7 +122,7 @@ final class YAMLDocument: Sendable {
         }
 
         struct Iterator: IteratorProtocol {
-            let records: [YAMLRecord]
+            let records: UnsafeBufferPointer<YAMLRecord>
             var position: Int
             let end: Int
 
