@@ -12,9 +12,11 @@ struct LVSCtl: ParsableCommand {
     /// Runs the command the arguments name, with the heap growing in 64 MiB steps instead of
     /// glibc's 128 KiB: reading, loading or planning a table of tens of thousands of services
     /// allocates tens of MB, from several threads when reading, and every small growth is a
-    /// system call and a change of page tables (a tenth of a full read's time).
+    /// system call and a change of page tables (a tenth of a full read's time). A plan against
+    /// the kernel starts reading it while the arguments are parsed.
     static func main() {
         mallopt(M_TOP_PAD, 64 << 20)
+        if PlanCommand.readsKernel(arguments: CommandLine.arguments) { LiveRead.startEarly() }
         do {
             var command = try parseAsRoot()
             try command.run()

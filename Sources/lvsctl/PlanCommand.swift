@@ -32,7 +32,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
-        let reading = self.live == nil ? LiveRead(host: LinuxHost()) : nil
+        let reading = self.live == nil ? LiveRead.takeEarly() ?? LiveRead(host: LinuxHost()) : nil
         let desired = try Inputs.desiredState(file)
         timings.lap(reading == nil ? "load config" : "load config (reading kernel and host meanwhile)")
         let live: LiveState
@@ -67,6 +67,17 @@ struct PlanCommand: ParsableCommand {
             }
         }
         Console.end(detailedExitcode && !plan.isEmpty ? 2 : 0)
+    }
+}
+
+extension PlanCommand {
+    /// Whether the process's `arguments` (program name first) name a plan against the kernel,
+    /// read before they are parsed: `plan` first, and no `--live` or help flag. `run()` then takes
+    /// the read `LiveRead.startEarly()` started; a wrong guess only reads in vain.
+    static func readsKernel(arguments: [String]) -> Bool {
+        let words = arguments.dropFirst()
+        return words.first == "plan"
+            && !words.contains { $0 == "--live" || $0.hasPrefix("--live=") || $0 == "-h" || $0 == "--help" }
     }
 }
 
