@@ -101,7 +101,7 @@ extension ConfigDecoder {
         let forwarding = defaults.forwarding.overlaid(by: forwardingSpec(forward: f[.forward], tunnel: f[.tunnel],
                                                                          inheriting: defaults.forwarding))
         let weight = f[.weight].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
-        let what = { name.map { "service '\($0)'" } ?? "service \(key)" }
+        func what() -> String { name.map { "service '\($0)'" } ?? "service \(key)" }
         var decoded: [(server: RealServer, fullNAT: Bool, item: YAMLNode)] = []
         for item in f[.servers].flatMap({ items($0, of: "servers of \(what())") }) ?? [] {
             guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }

@@ -116,6 +116,9 @@ final class YAMLDocument: @unchecked Sendable {
         let records: UnsafeBufferPointer<YAMLRecord>
         let parent: YAMLNode
 
+        /// Exact, so that an array of the children is allocated once.
+        var underestimatedCount: Int { parent.isScalar ? 0 : Int(parent.record.count) }
+
         func makeIterator() -> Iterator {
             Iterator(records: records, position: parent.index + 1,
                      end: parent.isScalar ? parent.index + 1 : Int(parent.record.start))
