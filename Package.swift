@@ -16,7 +16,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
@@ -28,13 +27,10 @@ let package = Package(
         .target(name: "LVSConfig", dependencies: ["LVSModel", "CYAML"], swiftSettings: strict),
         .target(name: "LVSPlan", dependencies: ["LVSModel"], swiftSettings: strict),
         .target(name: "LVSHost", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
-        .target(name: "IPVSKernel",
-                dependencies: ["LVSModel", "CNetlink", .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+        .target(name: "IPVSKernel", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
         .executableTarget(name: "lvsctl",
                           dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "IPVSKernel", "CMalloc",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "Logging", package: "swift-log")],
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "CMalloc"], swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
