@@ -7,14 +7,14 @@ struct ConfigDecoder: Sendable {
     static let diagnosticLimit = 200
 
     let file: String
-    let document: YAMLDocument
+    let document: YAMLView
     private let limit: Int
     private(set) var diagnostics: [Diagnostic] = []
     private var suppressed = 0
 
     /// - Parameter limit: how many diagnostics to keep; a decoder whose diagnostics another
     ///   one takes over keeps them all.
-    init(file: String, document: YAMLDocument, limit: Int = diagnosticLimit) {
+    init(file: String, document: YAMLView, limit: Int = diagnosticLimit) {
         self.file = file
         self.document = document
         self.limit = limit

@@ -36,16 +36,18 @@ public enum ConfigLoader {
                 Diagnostic(.error, file: file, at: error.location, error.message),
             ])
         }
-        guard let root = document.root, !root.isNull else {
-            return ConfigLoadResult(state: nil, diagnostics: [
-                Diagnostic(.error, file: file, at: start,
-                           "the file is empty; a config needs at least 'version: 1' and a 'services' list (an empty list is written 'services: []')"),
-            ])
+        return document.read { view in
+            guard let root = view.root, !root.isNull else {
+                return ConfigLoadResult(state: nil, diagnostics: [
+                    Diagnostic(.error, file: file, at: start,
+                               "the file is empty; a config needs at least 'version: 1' and a 'services' list (an empty list is written 'services: []')"),
+                ])
+            }
+            var decoder = ConfigDecoder(file: file, document: view)
+            let state = decoder.decodeDocument(root)
+            let diagnostics = decoder.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+            let valid = !diagnostics.contains { $0.severity == .error }
+            return ConfigLoadResult(state: valid ? state : nil, diagnostics: diagnostics)
         }
-        var decoder = ConfigDecoder(file: file, document: document)
-        let state = decoder.decodeDocument(root)
-        let diagnostics = decoder.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
-        let valid = !diagnostics.contains { $0.severity == .error }
-        return ConfigLoadResult(state: valid ? state : nil, diagnostics: diagnostics)
     }
 }

@@ -8,7 +8,7 @@ struct Fields<Key: ConfigKey>: ~Copyable {
     static var capacity: Int { Slots.count }
 
     let node: YAMLNode
-    /// The document's records (`YAMLDocument.records`), valid while the document is.
+    /// The records of the `YAMLView` being decoded.
     private let records: UnsafeBufferPointer<YAMLRecord>
     /// Each value's record, by case; -1 where the mapping does not have the key.
     private var values = Slots(repeating: -1)

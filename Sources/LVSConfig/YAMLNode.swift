@@ -4,31 +4,14 @@ import LVSModel
 /// (a collection is followed by its children), and every scalar's bytes lie in one buffer.
 /// A config of 16,000 services is over half a million nodes; as a tree of enums, arrays and
 /// strings each node was an allocation, which made composing it the larger part of loading.
-/// Aliases are already expanded and `<<` merge keys applied.
-///
-/// Records and text live in memory the document owns and frees, and are read through buffer
-/// pointers: every mapping and list decoded takes a view of them (`Fields`, `Children`), from
-/// one thread per CPU, and as arrays each view counted a reference on the same two buffers,
-/// which made the threads fight over one cache line (a tenth of loading a large config).
-/// `@unchecked Sendable`: both are written once, in `init`, and only read afterwards.
-final class YAMLDocument: @unchecked Sendable {
-    let records: UnsafeBufferPointer<YAMLRecord>
-    let text: UnsafeBufferPointer<UInt8>
+/// Aliases are already expanded and `<<` merge keys applied. It is read through a `YAMLView`.
+final class YAMLDocument: Sendable {
+    let records: [YAMLRecord]
+    let text: [UInt8]
 
     init(records: [YAMLRecord], text: [UInt8]) {
-        self.records = UnsafeBufferPointer(Self.copy(records))
-        self.text = UnsafeBufferPointer(Self.copy(text))
-    }
-
-    deinit {
-        records.deallocate()
-        text.deallocate()
-    }
-
-    private static func copy<Element>(_ elements: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let copy = UnsafeMutableBufferPointer<Element>.allocate(capacity: elements.count)
-        _ = copy.initialize(from: elements)
-        return copy
+        self.records = records
+        self.text = text
     }
 
     /// The document in `bytes`: read by `BlockYAMLParser` when the file keeps to its subset,
@@ -39,6 +22,24 @@ final class YAMLDocument: @unchecked Sendable {
         }
         return try YAMLComposer.compose(bytes, nodeLimit: nodeLimit)
     }
+
+    /// Calls `body` with a view of the document, valid until it returns.
+    func read<Result>(_ body: (YAMLView) throws -> Result) rethrows -> Result {
+        try records.withUnsafeBufferPointer { records in
+            try text.withUnsafeBufferPointer { text in try body(YAMLView(records: records, text: text)) }
+        }
+    }
+}
+
+/// A `YAMLDocument`'s records and text, read in place through buffer pointers. Every mapping and
+/// list decoded takes a view of the records (`Fields`, `Children`), from one thread per CPU; as
+/// arrays, each view counted a reference on the same two buffers, and the threads fought over
+/// that one cache line (a tenth of loading a large config).
+///
+/// `@unchecked Sendable`: the memory is only read, and only while `YAMLDocument.read` runs.
+struct YAMLView: @unchecked Sendable {
+    let records: UnsafeBufferPointer<YAMLRecord>
+    let text: UnsafeBufferPointer<UInt8>
 
     /// The first node; nil when the file holds no document at all.
     var root: YAMLNode? { records.isEmpty ? nil : YAMLNode(index: 0, record: records[0]) }

@@ -118,11 +118,15 @@ struct BlockYAMLParserTests {
 
     /// Same nodes, kinds, locations and scalar text.
     private func same(_ a: YAMLDocument, _ b: YAMLDocument) -> Bool {
-        a.records.count == b.records.count && zip(a.records.indices, b.records.indices).allSatisfy { i, j in
-            let x = a.records[i], y = b.records[j]
-            return x.kind == y.kind && x.isNull == y.isNull && x.line == y.line && x.column == y.column
-                && x.count == y.count && (x.isCollection ? x.start == y.start
-                    : a.text(YAMLNode(index: i, record: x)) == b.text(YAMLNode(index: j, record: y)))
+        a.read { a in
+            b.read { b in
+                a.records.count == b.records.count && zip(a.records.indices, b.records.indices).allSatisfy { i, j in
+                    let x = a.records[i], y = b.records[j]
+                    return x.kind == y.kind && x.isNull == y.isNull && x.line == y.line && x.column == y.column
+                        && x.count == y.count && (x.isCollection ? x.start == y.start
+                            : a.text(YAMLNode(index: i, record: x)) == b.text(YAMLNode(index: j, record: y)))
+                }
+            }
         }
     }
 
@@ -174,10 +178,12 @@ struct BlockYAMLParserTests {
                       "99999999999999999999", "12a"]
         let text = "k:\n" + values.map { "- '\($0)'\n" }.joined()
         let document = try #require(fast(Array(text.utf8)))
-        let root = try #require(document.root)
-        let list = try #require(document.pairs(root).first?.value)
-        for (value, node) in zip(values, document.children(list)) {
-            #expect(document.integer(node) == Int64(value), "\(value)")
+        try document.read { view in
+            let root = try #require(view.root)
+            let list = try #require(view.pairs(root).first?.value)
+            for (value, node) in zip(values, view.children(list)) {
+                #expect(view.integer(node) == Int64(value), "\(value)")
+            }
         }
     }
 
