@@ -150,7 +150,11 @@ extension ConfigDecoder {
                         })
     }
 
+    /// Matched first, from the file's bytes: nearly every service names one of them.
+    private static let mainlineSchedulers = Scheduler.mainline.map(\.rawValue)
+
     mutating func scheduler(_ node: YAMLNode, extra: [Scheduler]) -> Scheduler? {
+        if let name = document.name(of: node, among: Self.mainlineSchedulers) { return Scheduler(rawValue: name) }
         let known = (Scheduler.mainline + extra).map(\.rawValue)
         guard let name = string(node, "scheduler") else { return nil }
         guard known.contains(name) else {
