@@ -15,8 +15,10 @@ extension ConfigDecoder {
         names.reserveCapacity(list.count)
         state.names.reserveCapacity(list.count)
         services.reserveCapacity(list.count)
-        for (item, decoded) in zip(list, decodeEach(list, defaults: defaults, extraSchedulers: extraSchedulers)) {
-            guard let decoded else { continue }
+        var decodedList = decodeEach(list, defaults: defaults, extraSchedulers: extraSchedulers)
+        for (item, index) in zip(list, decodedList.indices) {
+            // Moved out rather than copied: a copy counts a reference on each of its parts.
+            guard let decoded = decodedList[index].take() else { continue }
             let service = decoded.service
             if let line = keys[service.key] {
                 error(item, "duplicate service \(service.key); it is already defined at line \(line)")
@@ -53,27 +55,29 @@ extension ConfigDecoder {
     /// Each service of `list` on its own, on one thread per CPU when the list is long: a
     /// service's entry does not depend on the others (repeated keys and names are found
     /// afterwards, in file order), and a large config then loads in a fraction of the time.
-    /// The diagnostics come back in file order.
+    /// Each thread writes its share of the entries in place in the result, and the diagnostics
+    /// come back in file order.
     private mutating func decodeEach(_ list: [YAMLNode], defaults: ServiceDefaults,
                                      extraSchedulers: [Scheduler]) -> [DecodedService?] {
         let workers = list.count < Self.parallelThreshold ? 1 : max(1, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 8))
         let shares = (0..<workers).map { list.count * $0 / workers..<list.count * ($0 + 1) / workers }
-        let outcomes = Mutex([(decoded: [DecodedService?], diagnostics: [Diagnostic])?](repeating: nil, count: workers))
+        let diagnostics = Mutex([[Diagnostic]](repeating: [], count: workers))
         let base = ConfigDecoder(file: file, document: document, limit: .max)
-        DispatchQueue.concurrentPerform(iterations: workers) { share in
-            var decoder = base
-            let decoded = list[shares[share]].map {
-                decoder.decodeService($0, defaults: defaults, extraSchedulers: extraSchedulers)
+        let decoded = [DecodedService?](unsafeUninitializedCapacity: list.count) { buffer, count in
+            // Each share initializes its own range of `buffer`, and only that.
+            nonisolated(unsafe) let entries = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { share in
+                var decoder = base
+                for index in shares[share] {
+                    (entries.baseAddress! + index).initialize(
+                        to: decoder.decodeService(list[index], defaults: defaults, extraSchedulers: extraSchedulers))
+                }
+                diagnostics.withLock { $0[share] = decoder.diagnostics }
             }
-            outcomes.withLock { $0[share] = (decoded, decoder.diagnostics) }
+            count = list.count
         }
-        return outcomes.withLock { outcomes in
-            outcomes.flatMap { outcome -> [DecodedService?] in
-                guard let outcome else { preconditionFailure("a share of the services was not decoded") }
-                for diagnostic in outcome.diagnostics { record(diagnostic) }
-                return outcome.decoded
-            }
-        }
+        diagnostics.withLock { $0.joined().forEach { record($0) } }
+        return decoded
     }
 
     private struct DecodedService: Sendable {
@@ -103,9 +107,12 @@ extension ConfigDecoder {
         let weight = f[.weight].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
         func what() -> String { name.map { "service '\($0)'" } ?? "service \(key)" }
         var decoded: [(server: RealServer, fullNAT: Bool, item: YAMLNode)] = []
-        for item in f[.servers].flatMap({ items($0, of: "servers of \(what())") }) ?? [] {
-            guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
-            decoded.append((server, isFullNAT, item))
+        if let list = f[.servers], isList(list, of: "servers of \(what())") {
+            decoded.reserveCapacity(Int(list.record.count))
+            for item in document.children(list) {
+                guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
+                decoded.append((server, isFullNAT, item))
+            }
         }
         // Repeated servers are found side by side once sorted, which a service does to its
         // servers anyway; of each run, the first listed is kept.

@@ -85,12 +85,17 @@ struct ConfigDecoder: Sendable {
 
     /// The items of a list; a null value is an empty list.
     mutating func items(_ node: YAMLNode, of what: @autoclosure () -> String) -> [YAMLNode]? {
-        if node.isNull { return [] }
-        guard node.kind == .sequence else {
+        isList(node, of: what()) ? Array(document.children(node)) : nil
+    }
+
+    /// Whether `node` is a list (a null value being an empty one), which `document.children`
+    /// then walks; reports it when not.
+    mutating func isList(_ node: YAMLNode, of what: @autoclosure () -> String) -> Bool {
+        guard node.isNull || node.kind == .sequence else {
             error(node, "\(what()) must be a list, found \(node.kindName)")
-            return nil
+            return false
         }
-        return Array(document.children(node))
+        return true
     }
 
     // MARK: Scalars
