@@ -65,7 +65,9 @@ public final class IPVSKernel: IPVSTableAccess {
             let table = try reply.attributes.required(CommandAttribute.service, "service").nested()
             let service = try VirtualService.decode(table)
             guard seen.insert(service.key).inserted else { return }
-            batch.append((service, statistics ? try Counters(in: table, stats64: ServiceAttribute.stats64, stats: ServiceAttribute.stats) : Counters()))
+            let serviceCounters = statistics ? try Counters(in: table, stats64: ServiceAttribute.stats64, stats: ServiceAttribute.stats)
+                : Counters()
+            batch.append((service, serviceCounters))
             if batch.count == ServerDumps.batchSize {
                 dumps.submit(batch)
                 batch.removeAll(keepingCapacity: true)

@@ -50,7 +50,7 @@ final class ServerDumps: Sendable {
     ///     that takes `ReceiveBuffer.large`.
     ///   - statistics: decode each server's counters and connection counts; when false, every
     ///     service's `ServiceStatistics` has the service's counters as given and no servers.
-    init(family: Int32, receiveSize: Int = ReceiveBuffer.small, statistics: Bool = true) {
+    init(family: Int32, receiveSize: Int, statistics: Bool) {
         self.family = family
         self.receiveSize = receiveSize
         self.statistics = statistics

@@ -21,7 +21,7 @@ struct BlockYAMLParser {
     /// where they stand in `source`, which the document keeps.
     static func parse(_ source: [UInt8], nodeLimit: Int) -> YAMLDocument? {
         source.withUnsafeBufferPointer { bytes in
-            for byte in bytes where byte >= 0x7F || (byte < 0x20 && byte != newline) { return nil }
+            guard isPrintableASCII(bytes) else { return nil }
             var parser = BlockYAMLParser(bytes: bytes, builder: YAMLBuilder(source: source), nodeLimit: nodeLimit)
             do {
                 try parser.document()
@@ -30,6 +30,28 @@ struct BlockYAMLParser {
             }
             return parser.builder.finish()
         }
+    }
+
+    /// Whether every byte is printable ASCII or a newline (no tabs, control characters or
+    /// non-ASCII text). Eight bytes at a time: a word none of whose bytes is below 0x20 or above
+    /// 0x7E is passed whole, and only the others (one in four or five, for its newline) byte by
+    /// byte; a byte at a time took a third of parsing a large config.
+    static func isPrintableASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func allowed(_ byte: UInt8) -> Bool { (0x20..<0x7F).contains(byte) || byte == newline }
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // High bits of bytes below 0x20, and of bytes from 0x7F (0x7F + 1 reaches 0x80):
+            // possibly of a few others too, never missing one.
+            let below = (word &- ones &* 0x20) & ~word & highBits
+            let above = (word | (word &+ ones)) & highBits
+            if below | above != 0, !bytes[index..<(index + 8)].allSatisfy(allowed) { return false }
+            index += 8
+        }
+        return bytes[index...].allSatisfy(allowed)
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, builder: YAMLBuilder, nodeLimit: Int) {

@@ -195,4 +195,21 @@ struct BlockYAMLParserTests {
     func declines(_ text: String) {
         #expect(fast(Array(text.utf8)) == nil)
     }
+
+    @Test("a byte outside printable ASCII and newline is found wherever it stands in a word")
+    func printableASCII() {
+        let line = Array("key: a plain value, long enough for several words\n".utf8)
+        #expect(line.withUnsafeBufferPointer { BlockYAMLParser.isPrintableASCII($0) })
+        for byte: UInt8 in [0x00, 0x09, 0x0D, 0x1F, 0x7F, 0x80, 0xC3, 0xFF] {
+            for position in line.indices {
+                var bytes = line
+                bytes[position] = byte
+                #expect(!bytes.withUnsafeBufferPointer { BlockYAMLParser.isPrintableASCII($0) }, "\(byte) at \(position)")
+            }
+        }
+        for byte in UInt8(0x20)...0x7E {
+            let bytes = Array(repeating: byte, count: 19) + [UInt8(ascii: "\n")]
+            #expect(bytes.withUnsafeBufferPointer { BlockYAMLParser.isPrintableASCII($0) }, "\(byte)")
+        }
+    }
 }
