@@ -143,12 +143,7 @@ final class ServerDumps: Sendable {
         var serverStatistics: [ServerStatistics] = []
         if statistics { serverStatistics.reserveCapacity(batch.count * 4) }
         var counts = [Int](repeating: 0, count: batch.count)
-        let requests = batch.map { entry in
-            let key = entry.service.key
-            return NetlinkRequest(command: IPVSCommand.getDestination, isDump: true) { (message: borrowing NetlinkMessage) throws(NetlinkError) in
-                try key.putIdentityNest(into: message)
-            }
-        }
+        let requests = batch.map { ServerDumpRequest(service: $0.service.key) }
         let results = socket.exchange(family: family, requests) { (index, reply) throws(NetlinkError) in
             let table = try reply.attributes.required(CommandAttribute.destination, "server").nested()
             servers.append(try RealServer.decode(table, serviceFamily: batch[index].service.key.family))
@@ -167,5 +162,17 @@ final class ServerDumps: Sendable {
                 : ServerStatisticsList()
             return (service, ServiceStatistics(counters: entry.counters, servers: list))
         })
+    }
+}
+
+/// GET_DEST of one service, encoded from its key without a closure allocated per service.
+private struct ServerDumpRequest: NetlinkRequestEncodable {
+    let service: ServiceKey
+
+    var command: UInt8 { IPVSCommand.getDestination }
+    var isDump: Bool { true }
+
+    func putAttributes(into message: borrowing NetlinkMessage) throws(NetlinkError) {
+        try service.putIdentityNest(into: message)
     }
 }

@@ -14,6 +14,8 @@ struct BlockYAMLParser {
     private var position = 0
     private var line = 1
     private var lineStart = 0
+    /// Where the key `startsKey` found ends (at its `:`).
+    private var keyEnd = 0
     private var builder: YAMLBuilder
     private let nodeLimit: Int
 
@@ -111,12 +113,12 @@ struct BlockYAMLParser {
         builder.close(index, children: children)
     }
 
-    /// A key that `startsKey` found, and its `:`; returns where the colon ends, which is where
-    /// libyaml places an empty value.
+    /// The key that `startsKey` just found, and its `:`; returns where the colon ends, which is
+    /// where libyaml places an empty value.
     private mutating func key() throws(Unsupported) -> SourceLocation {
         let start = position
         let keyLocation = location
-        while position < bytes.count, isKeyCharacter(bytes[position]) { position += 1 }
+        position = keyEnd
         try scalar(start..<position, plain: true, at: keyLocation)
         position += 1
         let afterColon = location
@@ -337,14 +339,16 @@ struct BlockYAMLParser {
         return nil
     }
 
-    /// Whether a key (`word:` followed by a space or the line's end) starts here. Keys are
-    /// restricted to words; anything fancier goes to libyaml.
-    private func startsKey(inFlow: Bool = false) -> Bool {
+    /// Whether a key (`word:` followed by a space or the line's end) starts here; if so, `key()`
+    /// reads it next, from `keyEnd`. Keys are restricted to words; anything fancier goes to
+    /// libyaml.
+    private mutating func startsKey(inFlow: Bool = false) -> Bool {
         var end = position
         while end < bytes.count, isKeyCharacter(bytes[end]) { end += 1 }
         guard end > position, bytes[position] != UInt8(ascii: "-"), end < bytes.count,
               bytes[end] == UInt8(ascii: ":") else { return false }
         let next = end + 1 < bytes.count ? bytes[end + 1] : newline
+        keyEnd = end
         return inFlow ? next == space : isBlank(next)
     }
 
