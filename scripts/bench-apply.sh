@@ -4,9 +4,9 @@
 #   - a no-op `lvsctl plan` vs `ipvsadm -Sn`,
 #   - the number of kernel writes a one-server change costs (must be 1).
 #
-#   scripts/bench-apply.sh [RUNS]       on the host: builds lvsctl in release (Swift runtime
-#                                       linked in, as for a director), boots the VM
-#   scripts/bench-apply.sh --inside N   (what runs in the VM)
+#   scripts/bench-apply.sh [RUNS]       on the host: builds lvsctl as for a director
+#                                       (scripts/build-release.sh), boots the VM
+#   scripts/bench-apply.sh --inside N LVSCTL   (what runs in the VM)
 #
 # Every time is the wall time of the whole command, process start included; runs alternate.
 # lvsctl also prints its phases (--timings) to standard error.
@@ -18,14 +18,14 @@ servers_per_service=4
 
 if [[ ${1:-} != --inside ]]; then
   runs=${1:-3}
-  (cd "$repo" && swift build -c release --static-swift-stdlib --product lvsctl)
-  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-apply.sh" --inside "$runs"
+  lvsctl=$("$repo/scripts/build-release.sh")
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-apply.sh" --inside "$runs" "$lvsctl"
 fi
-runs=${2:-3}
+runs=$2
 work=$(mktemp -d)
 # Both programs run from the VM's memory, as from a director's disk, not over the 9p share
 # that holds this checkout (which reads a program's pages again at every start).
-cp "$repo/.build/release/lvsctl" "$(command -v ipvsadm)" "$work/"
+cp "$3" "$(command -v ipvsadm)" "$work/"
 lvsctl=$work/lvsctl
 ipvsadm=$work/ipvsadm
 export HOME=$work

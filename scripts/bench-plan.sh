@@ -12,8 +12,7 @@ services=16000
 servers_per_service=4
 
 command -v /usr/bin/time > /dev/null || { sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo; $sudo apt-get install -y -qq time > /dev/null; }
-(cd "$repo" && swift build -c release --product lvsctl 2>&1 | tail -n 1)
-lvsctl=$repo/.build/release/lvsctl
+lvsctl=$("$repo/scripts/build-release.sh")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -2,9 +2,9 @@
 # Read benchmark: a full snapshot() through the adapter against `ipvsadm -Sn` and
 # `cat /proc/net/ip_vs`, on a kernel table of 16,000 services × 4 servers.
 #
-#   scripts/bench-read.sh [RUNS]       on the host: builds lvsctl-bench in release (Swift runtime
-#                                      linked in, as for a director), boots the VM
-#   scripts/bench-read.sh --inside N   (what runs in the VM)
+#   scripts/bench-read.sh [RUNS]       on the host: builds lvsctl-bench as lvsctl is built for a
+#                                      director (scripts/build-release.sh), boots the VM
+#   scripts/bench-read.sh --inside N BENCH     (what runs in the VM)
 #
 # Each of the three readers runs RUNS times (default 5), alternating; every time is the wall
 # time of the whole command, process start included. Prints the medians, the ratios and the
@@ -18,14 +18,14 @@ servers_per_service=4
 
 if [[ ${1:-} != --inside ]]; then
   runs=${1:-5}
-  (cd "$repo" && swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product lvsctl-bench)
-  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-read.sh" --inside "$runs"
+  bench=$(LVSCTL_SCRATCH=$scratch "$repo/scripts/build-release.sh" lvsctl-bench)
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-read.sh" --inside "$runs" "$bench"
 fi
-runs=${2:-5}
+runs=$2
 # Both programs run from the VM's memory, as from a director's disk: run over the 9p share that
 # holds this checkout, every start of the 13 MB lvsctl-bench reads its pages again (≈ 0.2 s).
 programs=$(mktemp -d)
-cp "$scratch/release/lvsctl-bench" "$(command -v ipvsadm)" "$programs/"
+cp "$3" "$(command -v ipvsadm)" "$programs/"
 bench=$programs/lvsctl-bench
 ipvsadm=$programs/ipvsadm
 

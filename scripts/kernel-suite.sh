@@ -4,6 +4,9 @@
 #   swift build --build-tests
 #   scripts/vm-run.sh scripts/kernel-suite.sh
 #
+# The command-line tests run the lvsctl built beside the test bundle, or $LVSCTL_BINARY if set
+# (scripts/test.sh sets it to the release build, scripts/build-release.sh).
+#
 # Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests), the
 # command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests) and the host
 # reader's (InterfaceDumpKernelTests), one test at a time since they share the kernel. Extra

@@ -16,5 +16,7 @@ swift build --build-tests
 swift test --skip-build
 
 if [[ "${1:-}" != "--unit" ]]; then
-  scripts/vm-run.sh -- scripts/kernel-suite.sh
+  # The kernel suite's command-line tests run lvsctl as it ships to a director.
+  lvsctl=$(scripts/build-release.sh)
+  scripts/vm-run.sh -- env LVSCTL_BINARY="$lvsctl" scripts/kernel-suite.sh
 fi
