@@ -9,7 +9,7 @@
 #
 # Why static: loading and relocating libstdc++, libnl and libyaml took a tenth of a second of
 # every run in the emulated VM, a tenth of a no-op plan of 16,000 services. The program is not
-# position-independent: glibc's static-pie start crashes the Swift runtime.
+# position-independent: a static-pie build (with lld; gold cannot link one) crashed at start.
 #
 # The linker warns that getpwuid_r, getgrgid_r, getaddrinfo and the like need glibc's shared
 # libraries at run time in a static program. Foundation and libnl bring those functions along;

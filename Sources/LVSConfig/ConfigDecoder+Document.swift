@@ -155,7 +155,7 @@ extension ConfigDecoder {
 
     mutating func scheduler(_ node: YAMLNode, extra: [Scheduler]) -> Scheduler? {
         if let name = document.name(of: node, among: Self.mainlineSchedulers) { return Scheduler(rawValue: name) }
-        let known = (Scheduler.mainline + extra).map(\.rawValue)
+        let known = Self.mainlineSchedulers + extra.map(\.rawValue)
         guard let name = string(node, "scheduler") else { return nil }
         guard known.contains(name) else {
             error(node, "unknown scheduler '\(name)'\(Suggestion.phrase(for: name, in: known)); valid: \(known.joined(separator: ", ")) (a scheduler from another kernel module can be named under 'extra_schedulers')")

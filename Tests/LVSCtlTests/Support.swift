@@ -13,8 +13,8 @@ let exampleNames: [String] = ((try? FileManager.default.contentsOfDirectory(atPa
 
 func example(_ name: String) -> String { examplesFolder.appendingPathComponent("\(name).yaml").path }
 
-/// The lvsctl the command-line tests run: `LVSCTL_BINARY` (the kernel suite sets it to the program
-/// as it ships), else the one built beside the test bundle.
+/// The lvsctl the command-line tests run: `LVSCTL_BINARY` (scripts/test.sh sets it, for the kernel
+/// suite, to the program as it ships), else the one built beside the test bundle.
 let lvsctlBinary = ProcessInfo.processInfo.environment["LVSCTL_BINARY"]
     ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lvsctl").path
 
