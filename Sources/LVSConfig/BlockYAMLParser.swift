@@ -17,14 +17,20 @@ struct BlockYAMLParser {
     /// Where the key `startsKey` found ends (at its `:`).
     private var keyEnd = 0
     private var builder: YAMLBuilder
-    private let nodeLimit: Int
+    /// How many collections are open; past `YAMLComposer.maximumDepth` libyaml's path words the error.
+    private var depth = 0
+
+    /// libyaml reads a key only when its `:` follows within 1,024 characters; longer ones go
+    /// there to be refused.
+    private static let maximumKeyLength = 1_000
 
     /// The document in `source`, or nil when it is not (certainly) in the subset. Scalars stay
-    /// where they stand in `source`, which the document keeps.
-    static func parse(_ source: [UInt8], nodeLimit: Int) -> YAMLDocument? {
+    /// where they stand in `source`, which the document keeps. It has fewer nodes than half its
+    /// bytes, so it never reaches the composer's node limit.
+    static func parse(_ source: [UInt8]) -> YAMLDocument? {
         source.withUnsafeBufferPointer { bytes in
             guard isPrintableASCII(bytes) else { return nil }
-            var parser = BlockYAMLParser(bytes: bytes, builder: YAMLBuilder(source: source), nodeLimit: nodeLimit)
+            var parser = BlockYAMLParser(bytes: bytes, builder: YAMLBuilder(source: source))
             do {
                 try parser.document()
             } catch {
@@ -56,10 +62,21 @@ struct BlockYAMLParser {
         return bytes[index...].allSatisfy(allowed)
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, builder: YAMLBuilder, nodeLimit: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, builder: YAMLBuilder) {
         self.bytes = bytes
         self.builder = builder
-        self.nodeLimit = nodeLimit
+    }
+
+    /// Opens a collection, one level deeper.
+    private mutating func open(_ kind: YAMLRecord.Kind) throws(Unsupported) -> Int {
+        depth += 1
+        guard depth <= YAMLComposer.maximumDepth else { throw Unsupported() }
+        return builder.open(kind, at: location)
+    }
+
+    private mutating func close(_ index: Int, children: Int) {
+        depth -= 1
+        builder.close(index, children: children)
     }
 
     // MARK: Block structure
@@ -73,7 +90,7 @@ struct BlockYAMLParser {
     /// A block mapping whose keys stand at column `indent` (0-based); the first key is at the
     /// current position. Ends with the position at the next content line's first character.
     private mutating func blockMapping(indent: Int) throws(Unsupported) {
-        let index = builder.open(.mapping, at: location)
+        let index = try open(.mapping)
         var children = 0
         while true {
             let afterColon = try key()
@@ -82,14 +99,14 @@ struct BlockYAMLParser {
             guard let next = currentIndent, next >= indent else { break }
             guard next == indent, startsKey() else { throw Unsupported() }
         }
-        builder.close(index, children: children)
+        close(index, children: children)
     }
 
     /// A block list whose `-` stand at column `indent`. An indentless list (a mapping's value
     /// written at the mapping's own indentation) ends at the next key; any other ends only by
     /// dedenting.
     private mutating func blockSequence(indent: Int, indentless: Bool) throws(Unsupported) {
-        let index = builder.open(.sequence, at: location)
+        let index = try open(.sequence)
         var children = 0
         while true {
             position += 1
@@ -110,7 +127,7 @@ struct BlockYAMLParser {
                 throw Unsupported()
             }
         }
-        builder.close(index, children: children)
+        close(index, children: children)
     }
 
     /// The key that `startsKey` just found, and its `:`; returns where the colon ends, which is
@@ -119,7 +136,7 @@ struct BlockYAMLParser {
         let start = position
         let keyLocation = location
         position = keyEnd
-        try scalar(start..<position, plain: true, at: keyLocation)
+        scalar(start..<position, plain: true, at: keyLocation)
         position += 1
         let afterColon = location
         skipSpaces()
@@ -153,7 +170,7 @@ struct BlockYAMLParser {
         } else if let next, next == blockIndent, allowsIndentless, startsSequenceEntry() {
             try blockSequence(indent: next, indentless: true)
         } else {
-            try emptyScalar(at: emptyAt)
+            emptyScalar(at: emptyAt)
         }
     }
 
@@ -175,7 +192,7 @@ struct BlockYAMLParser {
 
     /// A flow mapping (`{ key: value, … }`) or list (`[ item, … ]`), opened at the position.
     private mutating func flowCollection(_ kind: YAMLRecord.Kind, closing: UInt8) throws(Unsupported) {
-        let index = builder.open(kind, at: location)
+        let index = try open(kind)
         position += 1
         skipSpaces()
         var children = 0
@@ -190,7 +207,7 @@ struct BlockYAMLParser {
                 children += 1
             } while try nextFlowEntry(closing: closing)
         }
-        builder.close(index, children: children)
+        close(index, children: children)
     }
 
     private mutating func flowNode() throws(Unsupported) {
@@ -233,6 +250,8 @@ struct BlockYAMLParser {
             case UInt8(ascii: ":"):
                 let next = position + 1 < bytes.count ? bytes[position + 1] : newline
                 if isBlank(next) || isFlowIndicator(next) { throw Unsupported() }
+                // In a flow collection libyaml refuses `:` before `?` too.
+                if inFlow, next == UInt8(ascii: "?") { throw Unsupported() }
             case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"):
                 if inFlow { break scan }
             case UInt8(ascii: "["), UInt8(ascii: "{"):
@@ -244,7 +263,7 @@ struct BlockYAMLParser {
             position += 1
         }
         position = end
-        try scalar(start..<end, plain: true, at: scalarLocation)
+        scalar(start..<end, plain: true, at: scalarLocation)
     }
 
     /// A single-quoted scalar (`''` is a quote) or a double-quoted one without escapes.
@@ -270,7 +289,6 @@ struct BlockYAMLParser {
         }
         let end = position
         position += 1
-        guard builder.count < nodeLimit else { throw Unsupported() }
         if let unescaped {
             unescaped.withUnsafeBufferPointer { builder.scalar($0, plain: false, at: scalarLocation) }
         } else {
@@ -279,13 +297,12 @@ struct BlockYAMLParser {
         }
     }
 
-    private mutating func scalar(_ range: Range<Int>, plain: Bool, at location: SourceLocation) throws(Unsupported) {
-        guard builder.count < nodeLimit else { throw Unsupported() }
+    private mutating func scalar(_ range: Range<Int>, plain: Bool, at location: SourceLocation) {
         builder.scalar(source: range, bytes: UnsafeBufferPointer(rebasing: bytes[range]), plain: plain, at: location)
     }
 
-    private mutating func emptyScalar(at location: SourceLocation) throws(Unsupported) {
-        try scalar(0..<0, plain: true, at: location)
+    private mutating func emptyScalar(at location: SourceLocation) {
+        scalar(0..<0, plain: true, at: location)
     }
 
     // MARK: Lines
@@ -345,8 +362,8 @@ struct BlockYAMLParser {
     private mutating func startsKey(inFlow: Bool = false) -> Bool {
         var end = position
         while end < bytes.count, isKeyCharacter(bytes[end]) { end += 1 }
-        guard end > position, bytes[position] != UInt8(ascii: "-"), end < bytes.count,
-              bytes[end] == UInt8(ascii: ":") else { return false }
+        guard end > position, end - position <= Self.maximumKeyLength, bytes[position] != UInt8(ascii: "-"),
+              end < bytes.count, bytes[end] == UInt8(ascii: ":") else { return false }
         let next = end + 1 < bytes.count ? bytes[end + 1] : newline
         keyEnd = end
         return inFlow ? next == space : isBlank(next)

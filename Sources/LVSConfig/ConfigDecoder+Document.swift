@@ -19,14 +19,26 @@ extension ConfigDecoder {
         let timeouts = top[.timeouts].flatMap { decodeTimeouts($0) }
         let sync = top[.sync].flatMap { decodeSync($0) }
         let director = top[.director].flatMap { decodeDirector($0) }
-        guard let servicesNode = top.written(.services) else {
-            error(root, "the config has no 'services' list; write 'services: []' to manage an empty table on purpose")
+        guard let servicesNode = top[.services] else {
+            // A key written with no value, or a misspelt one, is reported where it stands.
+            if top.written(.services) == nil, !misspells(root, ConfigKeys.Document.services.name) {
+                error(root, "the config has no 'services' list; write 'services: []' to manage an empty table on purpose")
+            }
             return nil
         }
         var state = DesiredState(scope: scope, director: director)
         state.table = IPVSTable(timeouts: timeouts, syncDaemons: sync)
         decodeServices(servicesNode, defaults: defaults, extraSchedulers: extraSchedulers, scope: scope, into: &state)
         return state
+    }
+
+    /// Whether a key of `mapping` is unknown and taken for a misspelling of `key`, and so is
+    /// already reported with that suggestion.
+    private func misspells(_ mapping: YAMLNode, _ key: String) -> Bool {
+        document.pairs(mapping).contains { pair in
+            guard let name = text(pair.key), name != key else { return false }
+            return Suggestion.closest(to: name, in: ConfigKeys.Document.table.names) == key
+        }
     }
 
     private mutating func decodeScope(_ node: YAMLNode) -> Scope? {
@@ -63,8 +75,8 @@ extension ConfigDecoder {
         var names: [Scheduler] = []
         for item in items(node, of: "extra_schedulers") ?? [] {
             guard let name = string(item, "extra scheduler name") else { continue }
-            if name.isEmpty || name.count > 15 || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-                error(item, "extra scheduler '\(name)' is not a kernel module suffix; use 1–15 letters, digits or '_' (module ip_vs_NAME)")
+            if name.isEmpty || name.utf8.count > 15 || !name.utf8.allSatisfy({ isModuleNameCharacter($0) }) {
+                error(item, "extra scheduler '\(name)' is not a kernel module suffix; use 1–15 ASCII letters, digits or '_' (module ip_vs_NAME)")
             } else {
                 names.append(Scheduler(rawValue: name))
             }
@@ -128,15 +140,27 @@ extension ConfigDecoder {
         return daemons
     }
 
+    /// A name the kernel takes for a network device (`dev_valid_name`), kept to printable ASCII:
+    /// 1–15 bytes, not `.` or `..`, no `/`, `:` or white space.
     mutating func interfaceName(_ node: YAMLNode) -> String? {
         guard let name = string(node, "interface") else { return nil }
-        guard !name.isEmpty, name.utf8.count <= SyncDaemon.maximumInterfaceLength,
-              !name.contains(where: { $0 == "/" || $0 == " " || $0 == ":" })
+        guard !name.isEmpty, name.utf8.count <= SyncDaemon.maximumInterfaceLength, name != ".", name != "..",
+              name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ":") })
         else {
-            error(node, "interface '\(name)' is not a valid Linux interface name; use 1–15 characters without '/', ':' or spaces")
+            error(node, "interface '\(name)' is not a valid Linux interface name; use 1–15 printable ASCII characters without '/', ':' or spaces, other than '.' and '..'")
             return nil
         }
         return name
+    }
+
+    private func isModuleNameCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"):
+            true
+        default:
+            false
+        }
     }
 
     private mutating func decodeDirector(_ node: YAMLNode) -> Director? {

@@ -91,7 +91,7 @@ extension ConfigDecoder {
     private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
                                         extraSchedulers: [Scheduler]) -> DecodedService? {
         guard let f = fields(node, of: "a service", ConfigKeys.Service.self) else { return nil }
-        let name = f[.name].flatMap { string($0, "service name") }
+        let name = f[.name].flatMap { freeText($0, "service name") }
         let key = serviceKey(f)
         var chosen: Scheduler? = defaults.scheduler
         if let n = f[.scheduler] { chosen = scheduler(n, extra: extraSchedulers) }

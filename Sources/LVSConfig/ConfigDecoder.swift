@@ -78,20 +78,24 @@ struct ConfigDecoder: Sendable {
                 error(keyNode, "duplicate key '\(key.name)' in \(what); it was already given at line \(line)")
                 continue
             }
+            // A key with nothing after it is what a file cut short ends with; read as "not
+            // given" or "empty", it would widen a scope or empty a table.
+            if value.isNull {
+                error(keyNode, "'\(key.name)' in \(what) has no value; give one (an empty list is written '[]'), or remove the key for its default")
+            }
             fields.insert(key, value: value)
         }
         return fields
     }
 
-    /// The items of a list; a null value is an empty list.
+    /// The items of a list.
     mutating func items(_ node: YAMLNode, of what: @autoclosure () -> String) -> [YAMLNode]? {
         isList(node, of: what()) ? Array(document.children(node)) : nil
     }
 
-    /// Whether `node` is a list (a null value being an empty one), which `document.children`
-    /// then walks; reports it when not.
+    /// Whether `node` is a list, which `document.children` then walks; reports it when not.
     mutating func isList(_ node: YAMLNode, of what: @autoclosure () -> String) -> Bool {
-        guard node.isNull || node.kind == .sequence else {
+        guard node.kind == .sequence else {
             error(node, "\(what()) must be a list, found \(node.kindName)")
             return false
         }
@@ -108,6 +112,22 @@ struct ConfigDecoder: Sendable {
         return text
     }
 
+    /// Free text the config names things with (a service's name): one line of characters that
+    /// show as themselves, at most `DesiredState.maximumNameBytes` bytes. Names reach plans, logs,
+    /// metrics labels and script comments.
+    mutating func freeText(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        guard text.utf8.count <= DesiredState.maximumNameBytes else {
+            error(node, "\(what) is \(text.utf8.count) bytes long; the limit is \(DesiredState.maximumNameBytes)")
+            return nil
+        }
+        guard DisplayText.isPrintable(text) else {
+            error(node, "\(what) '\(text)' holds a control character (a line break, tab, escape or direction mark); use printable characters on one line")
+            return nil
+        }
+        return text
+    }
+
     /// A whole number in `range`; quoted digits are accepted, as operators often quote ports.
     mutating func integer<T: FixedWidthInteger>(_ node: YAMLNode, _ what: String, in range: ClosedRange<T>) -> T? {
         guard node.isScalar, !node.isNull else {
@@ -115,7 +135,12 @@ struct ConfigDecoder: Sendable {
             return nil
         }
         guard let value = document.integer(node) else {
-            error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(text(node) ?? "")'")
+            let found = text(node) ?? ""
+            if document.hasLeadingZero(node) {
+                error(node, "\(what) '\(found)' has a leading zero, which YAML 1.1 readers take for an octal number; write it without the zero")
+            } else {
+                error(node, "\(what) must be a number from \(range.lowerBound) to \(range.upperBound), found '\(found)'")
+            }
             return nil
         }
         guard value >= Int64(range.lowerBound), value <= Int64(range.upperBound) else {
@@ -156,14 +181,18 @@ struct ConfigDecoder: Sendable {
             error(node, "\(what) '\(text)' is not an IP address; write an IPv4 address like 198.51.100.10 or an IPv6 address like 2001:db8::10")
             return nil
         }
+        if let ipv4 = address.unmapped {
+            error(node, "\(what) '\(text)' is an IPv4-mapped IPv6 address, which IPVS keeps apart from IPv4 and never matches IPv4 packets against; write \(ipv4)")
+            return nil
+        }
         return address
     }
 
     mutating func prefix(_ node: YAMLNode, _ what: String) -> IPPrefix? {
         guard let text = string(node, what) else { return nil }
         if let prefix = IPPrefix(text) { return prefix }
-        let parts = text.split(separator: "/", maxSplits: 1)
-        if let address = IPAddress(String(parts[0])), parts.count == 2, let length = Int(parts[1]),
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, let address = IPAddress(String(parts[0])), let length = Int(parts[1]),
            (0...address.family.bitWidth).contains(length)
         {
             error(node, "\(what) '\(text)' has host bits set; did you mean \(address.masked(to: length))/\(length)?")

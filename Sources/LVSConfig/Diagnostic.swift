@@ -1,3 +1,5 @@
+import LVSModel
+
 /// A problem found in a config file, located the way compilers locate them so editors and CI
 /// logs can jump to it.
 public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -14,12 +16,14 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     /// What is wrong, then what would be valid.
     public var message: String
 
+    /// `file` and `message` are kept as `DisplayText` shows them: messages quote the input
+    /// they are about, and input may hold line breaks or terminal escapes.
     public init(_ severity: Severity, file: String, at location: SourceLocation, _ message: String) {
         self.severity = severity
-        self.file = file
+        self.file = DisplayText.escaped(file)
         self.line = location.line
         self.column = location.column
-        self.message = message
+        self.message = DisplayText.escaped(message)
     }
 
     /// `FILE:LINE:COLUMN: error: MESSAGE`

@@ -20,9 +20,9 @@ struct YAMLBuilder {
         records.reserveCapacity(Self.expectedRecords(source.count))
     }
 
-    /// Generous (a node per 4 bytes, up to the composer's limit): pages reserved and never
-    /// written cost nothing, a regrown array copies everything.
-    private static func expectedRecords(_ bytes: Int) -> Int { min(bytes / 4, YAMLComposer.defaultNodeLimit) }
+    /// Generous (a node per 4 bytes): pages reserved and never written cost nothing, a regrown
+    /// array copies everything.
+    private static func expectedRecords(_ bytes: Int) -> Int { bytes / 4 }
 
     var count: Int { records.count }
 

@@ -6,12 +6,20 @@ struct YAMLSyntaxError: Error, Sendable {
     var location: SourceLocation
 }
 
-/// Turns libyaml's event stream into a `YAMLDocument`. Aliases are expanded in place; the
-/// number of nodes an expansion may create is capped so that a "billion laughs" file is refused
-/// at once instead of exhausting memory.
+/// Turns libyaml's event stream into a `YAMLDocument`. Aliases are expanded in place and merges
+/// applied; every node written or copied on the way (for the document, for an anchor kept, for a
+/// merge) counts against `nodeLimit`, so that a "billion laughs" file, nested anchors or nested
+/// merges are refused at once instead of exhausting memory or time. Nesting is limited too: the
+/// composer recurses once per level.
 struct YAMLComposer {
-    /// Far above any real config (16,000 services × 4 servers is under 600,000 nodes).
-    static let defaultNodeLimit = 2_000_000
+    /// A config nests a few levels; this many is refused with a located error, long before the
+    /// recursion could exhaust a thread's stack.
+    static let maximumDepth = 64
+
+    /// What a file of `bytes` bytes may compose to: a document without aliases has fewer nodes
+    /// than half its bytes, so this leaves aliases and merges room to double it and a million
+    /// more, and refuses only expansions (a 50,000-service table is about 2 million nodes).
+    static func nodeLimit(forBytes bytes: Int) -> Int { 1_000_000 + bytes }
 
     private var parser = yaml_parser_t()
     /// The event last returned by `next()`; libyaml owns its scalar bytes until it is deleted.
@@ -25,7 +33,8 @@ struct YAMLComposer {
 
     /// Composes the single document in `bytes`; a document without nodes when the file holds
     /// no document at all.
-    static func compose(_ bytes: [UInt8], nodeLimit: Int = defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLDocument {
+    static func compose(_ bytes: [UInt8]) throws(YAMLSyntaxError) -> YAMLDocument {
+        let nodeLimit = Self.nodeLimit(forBytes: bytes.count)
         var input = bytes
         let result: Result<YAMLDocument, YAMLSyntaxError> = input.withUnsafeMutableBufferPointer { buffer in
             var composer = YAMLComposer(nodeLimit: nodeLimit, expectedBytes: buffer.count)
@@ -55,7 +64,7 @@ struct YAMLComposer {
         precondition(next.type == YAML_STREAM_START_EVENT)
         next = try self.next()
         if next.type == YAML_STREAM_END_EVENT { return }
-        try node(after: try self.next())
+        try node(after: try self.next(), depth: 1)
         let end = try self.next()
         guard end.type == YAML_DOCUMENT_END_EVENT else {
             throw YAMLSyntaxError(message: "expected the end of the document", location: end.location)
@@ -102,13 +111,17 @@ struct YAMLComposer {
     private mutating func count(_ added: Int, at location: SourceLocation) throws(YAMLSyntaxError) {
         nodeCount += added
         guard nodeCount <= nodeLimit else {
-            throw YAMLSyntaxError(message: "aliases expand to more than \(nodeLimit) nodes; refusing a file this large",
+            throw YAMLSyntaxError(message: "aliases and '<<' merges expand this file to more than \(nodeLimit) nodes, far more than its own text holds; refusing it",
                                   location: location)
         }
     }
 
-    private mutating func node(after event: Event) throws(YAMLSyntaxError) {
+    private mutating func node(after event: Event, depth: Int) throws(YAMLSyntaxError) {
         let start = builder.count
+        if event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT, depth > Self.maximumDepth {
+            throw YAMLSyntaxError(message: "lists and mappings nest more than \(Self.maximumDepth) levels deep here; a config needs a few",
+                                  location: event.location)
+        }
         switch event.type {
         case YAML_ALIAS_EVENT:
             let name = event.anchor ?? ""
@@ -131,7 +144,7 @@ struct YAMLComposer {
             while true {
                 let item = try next()
                 if item.type == YAML_SEQUENCE_END_EVENT { break }
-                try node(after: item)
+                try node(after: item, depth: depth + 1)
                 children += 1
             }
             builder.close(index, children: children)
@@ -144,17 +157,27 @@ struct YAMLComposer {
                 let key = try next()
                 if key.type == YAML_MAPPING_END_EVENT { break }
                 let keyIndex = builder.count
-                try node(after: key)
-                merges = merges || builder.isMergeKey(keyIndex)
-                try node(after: try next())
+                try node(after: key, depth: depth + 1)
+                if builder.isMergeKey(keyIndex) {
+                    // YAML 1.1 readers disagree on which of two `<<` keys wins.
+                    guard !merges else {
+                        throw YAMLSyntaxError(message: "a second '<<' key in one mapping; merge several mappings with one key: '<<: [*first, *second]'",
+                                              location: key.location)
+                    }
+                    merges = true
+                }
+                try node(after: try next(), depth: depth + 1)
                 children += 2
             }
-            if merges { children = try applyMerges(mapping: index) }
+            if merges { children = try applyMerges(mapping: index, at: event.location) }
             builder.close(index, children: children)
         default:
             throw YAMLSyntaxError(message: "unexpected YAML event", location: event.location)
         }
         if let anchor = event.anchor {
+            // The copy kept for later aliases counts: anchors nested in anchors would each keep
+            // the whole subtree again.
+            try count(builder.count - start, at: event.location)
             anchors[anchor] = (Array(builder.records[start...]), start)
         }
     }
@@ -177,7 +200,7 @@ struct YAMLComposer {
     /// Rewrites the children of the open mapping at `index`: its own pairs, then the pairs its
     /// `<<` keys bring in from one mapping or a list of them, except keys already set (earlier
     /// ones win, as in YAML 1.1). Returns the new number of children.
-    private mutating func applyMerges(mapping index: Int) throws(YAMLSyntaxError) -> Int {
+    private mutating func applyMerges(mapping index: Int, at mappingLocation: SourceLocation) throws(YAMLSyntaxError) -> Int {
         var own: [Pair] = []
         var merged: [Pair] = []
         for pair in pairs(of: index, end: builder.count) {
@@ -209,6 +232,8 @@ struct YAMLComposer {
             return seen.insert(Array(key)).inserted
         }
         let base = index + 1
+        // Every node is written again: nested merges would otherwise copy quadratically.
+        try count(builder.count - base, at: mappingLocation)
         let saved = Array(builder.records[base...])
         builder.truncate(to: base)
         for pair in kept {

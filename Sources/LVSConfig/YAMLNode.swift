@@ -16,11 +16,11 @@ final class YAMLDocument: Sendable {
 
     /// The document in `bytes`: read by `BlockYAMLParser` when the file keeps to its subset,
     /// else by libyaml, which also reports syntax errors.
-    static func parse(_ bytes: [UInt8], nodeLimit: Int = YAMLComposer.defaultNodeLimit) throws(YAMLSyntaxError) -> YAMLDocument {
-        if let document = BlockYAMLParser.parse(bytes, nodeLimit: nodeLimit) {
+    static func parse(_ bytes: [UInt8]) throws(YAMLSyntaxError) -> YAMLDocument {
+        if let document = BlockYAMLParser.parse(bytes) {
             return document
         }
-        return try YAMLComposer.compose(bytes, nodeLimit: nodeLimit)
+        return try YAMLComposer.compose(bytes)
     }
 
     /// Calls `body` with a view of the document, valid until it returns.
@@ -65,13 +65,12 @@ struct YAMLView: @unchecked Sendable {
         }
     }
 
-    /// The scalar's number as `Int64(text)` reads it.
+    /// The scalar's number as `Int64(text)` reads it, except that a leading zero (`010`), which
+    /// YAML 1.1 readers take for octal, makes it no number.
     func integer(_ node: YAMLNode) -> Int64? {
         bytes(of: node) { bytes in
-            guard let first = bytes.first else { return nil }
-            let negative = first == UInt8(ascii: "-")
-            let digits = negative || first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
-            guard !digits.isEmpty else { return nil }
+            guard let digits = Self.digits(bytes), digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
+            let negative = bytes.first == UInt8(ascii: "-")
             var value: Int64 = 0
             for byte in digits {
                 guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
@@ -83,6 +82,23 @@ struct YAMLView: @unchecked Sendable {
             }
             return value
         }
+    }
+
+    /// Whether the scalar is a number written with a leading zero, such as `010`.
+    func hasLeadingZero(_ node: YAMLNode) -> Bool {
+        bytes(of: node) { bytes in
+            Self.digits(bytes).map { digits in
+                digits.count > 1 && digits.first == UInt8(ascii: "0")
+                    && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            }
+        } ?? false
+    }
+
+    /// A number's digits, after its sign; nil when there are none.
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>>? {
+        guard let first = bytes.first else { return nil }
+        let digits = first == UInt8(ascii: "-") || first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
+        return digits.isEmpty ? nil : digits
     }
 
     /// The scalar as an IPv4 address written as a plain dotted quad.

@@ -2,6 +2,8 @@
 /// the table (firewall matches, director settings) — each part keyed like the table itself.
 public struct DesiredState: Hashable, Sendable, Codable {
     public static let currentVersion = 1
+    /// A service's name shows in plans, logs and metrics labels: one line, this many bytes at most.
+    public static let maximumNameBytes = 255
 
     public var scope: Scope
     public var table: IPVSTable

@@ -39,8 +39,10 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses the textual forms `inet_pton` accepts: a dotted quad (`init(dottedQuad:)`) or
     /// RFC 4291 IPv6.
+    /// Any other character, a NUL among them, is refused: `inet_pton` would read only up to it.
     public init?(_ text: String) {
         if text.utf8.contains(UInt8(ascii: ":")) {
+            guard text.utf8.allSatisfy({ Self.isIPv6Character($0) }) else { return nil }
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             self.init(bytes: withUnsafeBytes(of: raw) { Array($0) })
@@ -48,6 +50,16 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
             var text = text
             guard let address = text.withUTF8({ IPAddress(dottedQuad: $0) }) else { return nil }
             self = address
+        }
+    }
+
+    private static func isIPv6Character(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+             UInt8(ascii: ":"), UInt8(ascii: "."):
+            true
+        default:
+            false
         }
     }
 
@@ -100,6 +112,13 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         case .ipv6: try withUnsafeBytes(of: (high.bigEndian, low.bigEndian), body)
         }
     }
+
+    /// `::ffff:a.b.c.d`: an IPv4 address in IPv6 clothing. IPVS keys services by family, so a
+    /// service on one would never see the IPv4 packets it names.
+    public var isIPv4Mapped: Bool { family == .ipv6 && high == 0 && low >> 32 == 0xFFFF }
+
+    /// The IPv4 address an `isIPv4Mapped` address carries.
+    public var unmapped: IPAddress? { isIPv4Mapped ? IPAddress(ipv4: UInt32(truncatingIfNeeded: low)) : nil }
 
     public var isMulticast: Bool {
         switch family {

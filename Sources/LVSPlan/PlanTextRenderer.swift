@@ -1,7 +1,9 @@
 import LVSModel
 
 /// Renders a plan for people, in the manner of Terraform: one block per change with `+ ~ - -/+`,
-/// changed values as `old → new`, and a closing count.
+/// changed values as `old → new`, and a closing count. Names, subjects, reasons and values are
+/// written as `DisplayText`: a line break or terminal escape in a name must not forge a line of
+/// the plan an operator confirms.
 public struct PlanTextRenderer {
     /// ANSI colours; off for pipes, files and `NO_COLOR`.
     public var colored: Bool
@@ -54,7 +56,7 @@ public struct PlanTextRenderer {
             guard change.service != key || change.name != name else { return }
             (key, name) = (change.service, change.name)
             description = key?.description ?? ""
-            named = name.map { "\"\($0)\"" } ?? description
+            named = name.map { "\"\(DisplayText.escaped($0))\"" } ?? description
         }
     }
 
@@ -68,15 +70,18 @@ public struct PlanTextRenderer {
         words.update(for: change)
         let (service, named) = (words.description, words.named)
         let server = change.server?.description ?? ""
+        let changeSubject = change.subject.map { DisplayText.escaped($0) } ?? ""
         let (title, subject): (String, String) = switch change.object {
         case .service: ("service " + named, service)
         case .server: ("server " + server + " of " + named, server + " in " + service)
         case .timeouts: ("timeouts", "tcp / tcpfin / udp")
-        case .sync: ("sync daemon", change.before?.first?.value ?? change.after?.first?.value ?? "")
-        case .firewall: ("firewall chain " + (change.subject ?? ""), change.subject ?? "")
-        case .host: ("host setting " + (change.subject ?? ""), change.subject ?? "")
+        case .sync: ("sync daemon", DisplayText.escaped(change.before?.first?.value ?? change.after?.first?.value ?? ""))
+        case .firewall: ("firewall chain " + changeSubject, changeSubject)
+        case .host: ("host setting " + changeSubject, changeSubject)
         }
-        painted(.dim, into: &text) { $0 += "  # "; $0 += title; $0 += " "; $0 += verb; $0 += " ("; $0 += change.reason; $0 += ")" }
+        painted(.dim, into: &text) {
+            $0 += "  # "; $0 += title; $0 += " "; $0 += verb; $0 += " ("; $0 += DisplayText.escaped(change.reason); $0 += ")"
+        }
         text += "\n"
         painted(color, into: &text) { $0 += "  "; $0 += symbol; $0 += " " }
         text += change.object.rawValue
@@ -94,7 +99,7 @@ public struct PlanTextRenderer {
             text += attribute.name
             text += ":"
             for _ in 0...(width - attribute.name.utf8.count) { text += " " }
-            text += attribute.value
+            text += DisplayText.escaped(attribute.value)
             text += "\n"
         }
         text += "\n"

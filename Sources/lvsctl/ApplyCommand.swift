@@ -98,7 +98,7 @@ struct ApplyCommand: ParsableCommand {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
             throw Console.fail("the kernel still differs after apply (changed meanwhile?); run apply again")
         }
-        print("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
+        Console.printLine("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
         Console.end()
     }
 
@@ -121,7 +121,7 @@ struct ApplyCommand: ParsableCommand {
 enum ApplyReportPrinter {
     static func print(_ report: ApplyReport, command: String) {
         if let drain = report.drain, !drain.servers.isEmpty {
-            Swift.print("Drained \(drain.servers.count) server(s) to weight 0 before removing them.")
+            Console.printLine("Drained \(drain.servers.count) server(s) to weight 0 before removing them.")
             if !drain.stillConnected.isEmpty {
                 Console.standardError.write("lvsctl: warning: still connected when the drain time ran out: \(drain.stillConnected.joined(separator: ", "))\n")
             }
@@ -132,7 +132,7 @@ enum ApplyReportPrinter {
         }
         guard !report.succeeded else { return }
         let err = Console.standardError
-        for (_, error) in report.failures { err.write("lvsctl: error: \(error)\n") }
+        for (_, error) in report.failures { err.write("lvsctl: error: \(DisplayText.escaped("\(error)"))\n") }
         for (title, status) in [("Done", ApplyReport.Status.done), ("Not done", .notDone)] {
             let changes = report.results.filter { $0.status == status }.map(\.change)
             guard !changes.isEmpty else { continue }
@@ -145,6 +145,10 @@ enum ApplyReportPrinter {
     }
 
     private static func describe(_ change: Change) -> String {
+        DisplayText.escaped(subject(change))
+    }
+
+    private static func subject(_ change: Change) -> String {
         switch change.object {
         case .service: "service \(change.service?.description ?? "")"
         case .server: "server \(change.server?.description ?? "") in \(change.service?.description ?? "")"

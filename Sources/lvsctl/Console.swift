@@ -2,7 +2,9 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import LVSConfig
+import LVSModel
 import LVSPlan
+import Synchronization
 
 /// Writes to a standard stream, colouring diagnostics only on a terminal and never when
 /// `NO_COLOR` is set.
@@ -16,6 +18,11 @@ struct Console {
         isatty(fd) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
     }
 
+    /// The first error of a write to standard output (an errno), or 0. A command whose output
+    /// did not all arrive (a full disk, a closed pipe) must not exit 0: a truncated `import`
+    /// is a valid config that deletes what was cut off.
+    private static let outputFailure = Atomic<Int32>(0)
+
     /// Writes all of `text` at once, unbuffered.
     func write(_ text: String) {
         var text = text
@@ -24,7 +31,10 @@ struct Console {
             while !rest.isEmpty {
                 let written = Glibc.write(fd, rest.baseAddress, rest.count)
                 if written < 0, errno == EINTR { continue }
-                guard written > 0 else { return }
+                guard written > 0 else {
+                    if fd == STDOUT_FILENO { Self.outputFailure.compareExchange(expected: 0, desired: written < 0 ? errno : EIO, ordering: .relaxed) }
+                    return
+                }
                 rest = UnsafeRawBufferPointer(rebasing: rest[written...])
             }
         }
@@ -36,25 +46,30 @@ struct Console {
         guard isatty(STDIN_FILENO) == 1 else {
             throw fail("no terminal to confirm on; run with --yes to \(command) without asking")
         }
-        Swift.print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
+        standardOutput.write("\nDo you want to perform these actions? Only 'yes' will be accepted: ")
         guard readLine()?.trimmingWhitespace == "yes" else {
             throw fail("\(command) cancelled; nothing was changed")
         }
     }
 
-    /// Ends the process now with `code`. `plan` and `apply` end this way instead of returning:
-    /// freeing a large table, config and plan value by value took a quarter of a second of an
-    /// apply in the test VM, and the process's end returns the memory at once. `exit` still
-    /// flushes what was printed.
+    /// Ends the process now with `code`, or with 1 when standard output did not take all that
+    /// was printed. Every command ends here: `plan` and `apply` without freeing a large table,
+    /// config and plan value by value (a quarter of a second of an apply in the test VM).
     static func end(_ code: Int32 = 0) -> Never {
+        let failure = outputFailure.load(ordering: .relaxed)
+        guard failure == 0 else {
+            _ = fail("writing standard output failed: \(String(cString: strerror(failure))); what was printed is incomplete")
+            exit(1)
+        }
         exit(code)
     }
 
     /// Prints `lvsctl: error: MESSAGE` and returns the exit code that ends the command.
+    /// `message` is shown as `DisplayText` shows it: it may quote input.
     static func fail(_ message: String) -> ExitCode {
         let console = standardError
         let label = console.colored ? "\u{1B}[1;31merror:\u{1B}[0m" : "error:"
-        console.write("lvsctl: \(label) \(message)\n")
+        console.write("lvsctl: \(label) \(DisplayText.escaped(message))\n")
         return .failure
     }
 
@@ -66,10 +81,21 @@ struct Console {
     }
 }
 
-/// Standard output as a stream, for renderings too large to hold as one string; it writes
-/// with `print`, so it keeps its order with everything else printed.
+/// Standard output as a stream, for renderings too large to hold as one string: written in
+/// pieces of about 64 KiB, each checked as every write to standard output is.
 struct StandardOutputStream: TextOutputStream {
-    mutating func write(_ string: String) { print(string, terminator: "") }
+    private var buffer = ""
+
+    mutating func write(_ string: String) {
+        buffer += string
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes what is buffered; the owner calls it before anything else is printed.
+    mutating func flush() {
+        Console.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
 }
 
 extension Console {
@@ -77,7 +103,11 @@ extension Console {
     static func printPlan(_ plan: Plan) {
         var output = StandardOutputStream()
         PlanTextRenderer(colored: standardOutput.colored).write(plan, to: &output)
+        output.flush()
     }
+
+    /// Writes `text` and a line break to standard output.
+    static func printLine(_ text: String) { standardOutput.write(text + "\n") }
 }
 
 enum JSON {

@@ -25,11 +25,11 @@ struct Get: ParsableCommand {
             let comment: ConfigWriter.Comment? = stats ? { service, server in
                 Self.counters(live.statistics[service], server: server)
             } : nil
-            print(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment), terminator: "")
+            Console.standardOutput.write(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment))
         case .json:
-            print(try LiveStateJSON.encode(live, statistics: stats))
+            Console.printLine(try LiveStateJSON.encode(live, statistics: stats))
         case .ipvsadm:
-            print(IPVSAdmFormat.save(live.table), terminator: "")
+            Console.standardOutput.write(IPVSAdmFormat.save(live.table))
         }
     }
 

@@ -10,7 +10,7 @@ struct HostLock {
 
     /// Takes the lock or says who holds it.
     init(path: String = HostLock.defaultPath) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             throw Console.fail("cannot open lock file \(path): \(String(cString: strerror(errno))); changing this host needs root")
         }

@@ -13,6 +13,6 @@ struct Import: ParsableCommand {
 
     func run() throws {
         let live = try Inputs.snapshot(file)
-        print(ConfigWriter.yaml(DesiredState(table: live.table)), terminator: "")
+        Console.standardOutput.write(ConfigWriter.yaml(DesiredState(table: live.table)))
     }
 }

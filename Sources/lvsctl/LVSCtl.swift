@@ -23,5 +23,6 @@ struct LVSCtl: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+        Console.end()
     }
 }

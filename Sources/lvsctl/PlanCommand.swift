@@ -50,8 +50,8 @@ struct PlanCommand: ParsableCommand {
         timings.lap("plan")
         switch output {
         case .text: Console.printPlan(plan)
-        case .json: print(try PlanJSON.encode(plan))
-        case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
+        case .json: Console.printLine(try PlanJSON.encode(plan))
+        case .ipvsadm: Console.standardOutput.write(IPVSAdmFormat.script(plan.operations))
         }
         timings.lap("render")
         do {
@@ -59,12 +59,8 @@ struct PlanCommand: ParsableCommand {
         } catch {
             Console.standardError.write("lvsctl: warning: apply will refuse this plan: \(error)\n")
         }
-        if let out {
-            do {
-                try (PlanJSON.encode(plan) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
-            } catch {
-                throw Console.fail("cannot write plan file '\(out)': \(error)")
-            }
+        if let out, case .failure(let failure) = OutputFile.write(Array((try PlanJSON.encode(plan) + "\n").utf8), to: out) {
+            throw Console.fail("cannot write plan file '\(out)': \(failure)")
         }
         Console.end(detailedExitcode && !plan.isEmpty ? 2 : 0)
     }

@@ -35,6 +35,6 @@ struct RealServerApplyCommand: ParsableCommand {
             Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
             throw Console.fail("this host still differs after rs apply (changed meanwhile?); run rs apply again")
         }
-        print("Real-server setup complete: \(plan.changes.count) changes. This host matches.")
+        Console.printLine("Real-server setup complete: \(plan.changes.count) changes. This host matches.")
     }
 }

@@ -21,12 +21,12 @@ struct RealServerPlanCommand: ParsableCommand {
         let setup = try options.setup()
         switch output {
         case .script:
-            print(RealServerScript.render(setup.plan(against: HostSnapshot()), node: options.nodeAddress, file: options.file,
-                                          warnings: setup.warnings), terminator: "")
+            Console.standardOutput.write(RealServerScript.render(setup.plan(against: HostSnapshot()), node: options.nodeAddress,
+                                                                 file: options.file, warnings: setup.warnings))
         case .text, .json:
             let plan = setup.plan(against: try options.snapshot(LinuxHost(), for: setup))
             if output == .json {
-                print(try PlanJSON.encode(plan))
+                Console.printLine(try PlanJSON.encode(plan))
             } else {
                 Console.printPlan(plan)
             }
