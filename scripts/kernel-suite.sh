@@ -9,7 +9,7 @@
 #
 # Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests), the
 # command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests) and the host
-# reader's (InterfaceDumpKernelTests), one test at a time since they share the kernel. Extra
+# reader's (InterfaceDumpKernelTests) and the host script's (HostScriptKernelTests), one test at a time since they share the kernel. Extra
 # arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
 
@@ -29,5 +29,5 @@ if (($#)); then
 else
   exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
     --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests' \
-    --filter 'LVSHostTests\.InterfaceDumpKernelTests'
+    --filter 'LVSHostTests\.InterfaceDumpKernelTests' --filter 'LVSHostTests\.HostScriptKernelTests'
 fi

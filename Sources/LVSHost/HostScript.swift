@@ -26,11 +26,14 @@ public enum HostScript {
         case .addGUEPort(let port):
             return ["modprobe fou", "ip fou show | grep -qx 'port \(port) gue' || \(ip(HostCommands.addGUEPort(port)))"]
         case .writeChain(let chain, let rules):
+            // Each line of the restore input is one quoted word: a rule cannot end a here-document
+            // or become a command, whatever it holds.
             let tool = HostCommands.iptables(chain.family)
-            let input = RestoreInput.chain(chain, rules: rules, addJump: false)
-            return ["\(command(HostCommands.iptables(chain.family, "-restore"), HostCommands.restoreArguments)) <<'LVSCTL_RULES'"]
-                + input.split(separator: "\n").map(String.init) + ["LVSCTL_RULES",
-                "\(command(tool, HostCommands.checkJump(chain))) 2>/dev/null || \(command(tool, HostCommands.insertJump(chain)))"]
+            let input = RestoreInput.chain(chain, rules: rules, addJump: false).split(separator: "\n").map(String.init)
+            return [
+                "\(command("printf", ["%s\\n"] + input)) | \(command(HostCommands.iptables(chain.family, "-restore"), HostCommands.restoreArguments))",
+                "\(command(tool, HostCommands.checkJump(chain))) 2>/dev/null || \(command(tool, HostCommands.insertJump(chain)))",
+            ]
         }
     }
 

@@ -39,17 +39,45 @@ struct HostScriptTests {
             == ["modprobe fou", "ip fou show | grep -qx 'port 6080 gue' || ip fou add port 6080 gue"])
     }
 
-    @Test("a chain: one restore transaction from a quoted here-document, then the jump when missing")
+    @Test("a chain: one restore transaction of quoted lines, then the jump when missing")
     func writeChain() {
         #expect(HostScript.lines(for: .writeChain(.marks(.ipv6), rules: ["-d 2001:db8::10/128 -j MARK --set-xmark 0xa/0xffffffff"])) == [
-            "ip6tables-restore -w --noflush <<'LVSCTL_RULES'",
-            "*mangle",
-            ":LVSCTL-MARK - [0:0]",
-            "-A LVSCTL-MARK -d 2001:db8::10/128 -j MARK --set-xmark 0xa/0xffffffff",
-            "COMMIT",
-            "LVSCTL_RULES",
+            "printf '%s\\n' '*mangle' ':LVSCTL-MARK - [0:0]' '-A LVSCTL-MARK -d 2001:db8::10/128 -j MARK --set-xmark 0xa/0xffffffff' COMMIT"
+                + " | ip6tables-restore -w --noflush",
             "ip6tables -w -t mangle -C PREROUTING -j LVSCTL-MARK 2>/dev/null || ip6tables -w -t mangle -I PREROUTING 1 -j LVSCTL-MARK",
         ])
+    }
+
+    /// Whatever a host action holds (validation refuses such names, a plan file could carry
+    /// them), the script runs `sh` on nothing but the commands lvsctl means.
+    @Test("a script runs no command from a value, whatever it holds", arguments: [
+        "x\nLVSCTL_RULES\ntouch /tmp/lvsctl-injected", "$(touch /tmp/lvsctl-injected)", "`touch /tmp/lvsctl-injected`",
+        "'; touch /tmp/lvsctl-injected; '", "a\u{0}b",
+    ])
+    func nothingRunsFromValues(_ value: String) throws {
+        let actions: [HostAction] = [
+            .writeChain(.marks(.ipv4), rules: [value]), .setSysctl(key: "net.ipv4.conf.lo.arp_ignore", value: value),
+            .createDevice(name: value, kind: value), .addAddress(IPAddress("192.0.2.1")!, prefixLength: 32, device: value),
+        ]
+        for action in actions {
+            for line in HostScript.lines(for: action) {
+                let unquoted = outsideSingleQuotes(line)
+                #expect(!unquoted.contains("touch") && !unquoted.contains("\n"), "\(line)")
+            }
+        }
+    }
+
+    /// What the shell reads as code: `line` without its single-quoted words and `\'` escapes,
+    /// inside which it expands, splits and runs nothing.
+    private func outsideSingleQuotes(_ line: String) -> String {
+        var rest = "", quoted = false, escaped = false
+        for character in line {
+            if escaped { escaped = false; continue }
+            if !quoted, character == "\\" { escaped = true; continue }
+            if character == "'" { quoted.toggle(); continue }
+            if !quoted { rest.append(character) }
+        }
+        return rest
     }
 
     @Test("sysctl keys map to /proc/sys paths, with dots in device names written as slashes")

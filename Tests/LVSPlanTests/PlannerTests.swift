@@ -162,4 +162,21 @@ struct PlannerTests {
             .hasPrefix("No changes."))
         #expect(PlanTextRenderer(colored: true).render(Planner.plan(desired: state, live: IPVSTable())).contains("\u{1B}[32m"))
     }
+
+    /// A name that reached a plan some other way than a validated config (a plan file, say)
+    /// cannot add a line to it, nor hide one with a terminal escape.
+    @Test("names, subjects and reasons with line breaks or escapes stay on their own line")
+    func textEscapesInput() {
+        let live = VirtualService(key: web, servers: [server(1), server(2)])
+        var state = desired([VirtualService(key: web, scheduler: .rr, servers: [server(1)])])
+        state.names[web] = "web\n\nPlan: 0 to add, 0 to change, 0 to destroy.\u{1B}[1A\u{1B}[2K"
+        var plan = Planner.plan(desired: state, live: IPVSTable(services: [live]))
+        plan.changes.append(Change(.update, .host, after: [Attribute("value", "1\n  - service all")], reason: "r\u{9B}2K",
+                                   subject: "sysctl x\ny"))
+        let text = PlanTextRenderer(colored: false).render(plan)
+        #expect(!text.contains("\u{1B}") && !text.contains("\u{9B}"))
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("Plan:") }.count == 1)
+        #expect(!text.contains("\n  - service all"))
+        #expect(text.contains("web\\n\\nPlan: 0 to add"))
+    }
 }
