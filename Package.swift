@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LVSPlan", targets: ["LVSPlan"]),
         .library(name: "LVSHost", targets: ["LVSHost"]),
         .library(name: "IPVSKernel", targets: ["IPVSKernel"]),
+        .library(name: "LVSEngine", targets: ["LVSEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,8 +29,9 @@ let package = Package(
         .target(name: "LVSPlan", dependencies: ["LVSModel"], swiftSettings: strict),
         .target(name: "LVSHost", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
         .target(name: "IPVSKernel", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
+        .target(name: "LVSEngine", dependencies: ["LVSModel", "LVSPlan"], swiftSettings: strict),
         .executableTarget(name: "lvsctl",
-                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "IPVSKernel", "CMalloc",
+                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "IPVSKernel", "LVSEngine", "CMalloc",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "CMalloc"], swiftSettings: strict),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel"], swiftSettings: strict),
+        .testTarget(name: "LVSEngineTests", dependencies: ["LVSEngine", "LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig", "CNetlink"],

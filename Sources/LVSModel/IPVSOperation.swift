@@ -36,6 +36,9 @@ public enum OperationOutcome: Hashable, Sendable {
 public protocol IPVSTableAccess {
     /// Reads services, servers, timeouts and sync daemons (and, for the kernel, info and counters).
     func snapshot() throws(IPVSError) -> LiveState
+    /// `snapshot()`, without counters when `statistics` is false: plans need none, and a table
+    /// that keeps none may ignore it.
+    func snapshot(statistics: Bool) throws(IPVSError) -> LiveState
     /// Carries out one write.
     func perform(_ operation: IPVSOperation) throws(IPVSError)
     /// Carries out several writes in order, one outcome each. A table may send them together
@@ -45,6 +48,8 @@ public protocol IPVSTableAccess {
 }
 
 extension IPVSTableAccess {
+    public func snapshot(statistics: Bool) throws(IPVSError) -> LiveState { try snapshot() }
+
     /// One write at a time.
     public func perform(_ operations: [IPVSOperation], stopAtFirstFailure: Bool) -> [OperationOutcome] {
         var outcomes: [OperationOutcome] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import IPVSKernel
 import LVSConfig
+import LVSEngine
 import LVSHost
 import LVSModel
 import LVSPlan
@@ -42,78 +43,64 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
+        // A plan file is read before the lock is taken or the kernel is touched.
+        let saved = try planFile.map(Self.savedPlan)
         _ = try HostLock(path: lockFile)  // held until the process ends
-        let host = LinuxHost()
-        // A saved plan carries its host changes; only a config is planned against the host.
-        let reading = LiveRead(host: file == nil ? nil : host)
-        let desired = try file.map(Inputs.desiredState)
-        timings.lap("load config (reading kernel and host meanwhile)")
-        let (kernel, live, hostSnapshot) = try reading.wait()
-        timings.lap("rest of reading kernel and host")
-        let plan: Plan
-        let target: DesiredState
-        if let desired {
-            plan = Planner.plan(desired: desired, live: live.table, host: hostSnapshot)
-            target = desired
-        } else {
-            plan = try savedPlan(planFile ?? "", live: live.table)
-            do {
-                target = try plan.target()
-            } catch {
-                throw Console.fail("the plan file does not apply to the table it was made from: \(error)")
+        // A saved plan covers the table; only a config is planned against the host.
+        let options = ReconcileOptions(allowMassDeletion: allowMassDelete, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
+        var reconciler = Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() }, host: saved == nil ? LinuxHost() : nil,
+                                    options: options)
+        if let (path, plan, _) = saved {
+            reconciler.admit = { current in
+                current.changes == plan.changes ? nil
+                    : .stale("stale plan: the kernel's table changed since '\(path)' was made; run 'lvsctl plan' again")
             }
         }
-        if !allowMassDelete {
-            do {
-                try plan.checkMassDeletion()
-            } catch {
-                throw Console.fail(error.description)
-            }
+        let review = Reconciler<IPVSKernel>.Review(show: Console.printPlan,
+                                                   confirm: yes ? nil : { _ in Console.confirm("apply") })
+        let outcome = try reconciler.run(load: { try saved?.target ?? Inputs.desiredState(file ?? "") }, review: review) {
+            timings.lap($0)
         }
-        timings.lap("plan")
-        let applier = Applier(table: kernel, host: host, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
-        // With --yes nothing waits for a reader: the writes (of the plan already computed, so
-        // exactly what is printed) overlap the printing of a large plan.
-        let applying = yes && !plan.isEmpty ? Background { applier.apply(plan) } : nil
-        Console.printPlan(plan)
-        timings.lap(applying == nil ? "render" : "render (writing meanwhile)")
-        guard !plan.isEmpty else { Console.end() }
-        try Console.confirm(skip: yes, command: "apply")
-
-        let report = applying?.wait() ?? applier.apply(plan)
-        ApplyReportPrinter.print(report, command: "apply")
-        timings.lap(applying == nil ? "write (\(plan.operations.count) operations)" : "rest of writing")
-        guard report.succeeded else { throw ExitCode.failure }
-
-        let verifying = LiveRead(kernel: kernel, host: nil)
-        // The host is read again only where the plan changed it; else the reading from before
-        // still stands, and the kernel read gets both CPUs.
-        let changedHost = plan.changes.contains { $0.stage != .table }
-        let hostAfter = file == nil ? nil : changedHost ? try Inputs.hostSnapshot(host) : hostSnapshot
-        let after = try verifying.wait().live
-        timings.lap("verify: read kernel and host")
-        let remaining = Planner.plan(desired: target, live: after.table, host: hostAfter)
-        timings.lap("verify: plan")
-        guard remaining.isEmpty else {
-            Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
-            throw Console.fail("the kernel still differs after apply (changed meanwhile?); run apply again")
-        }
-        Console.printLine("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
+        try Self.report(outcome, command: "apply")
         Console.end()
     }
 
-    private func savedPlan(_ path: String, live: IPVSTable) throws -> Plan {
+    /// Prints what a reconcile did; exits 1 unless it converged or there was nothing to do.
+    static func report(_ outcome: ReconcileOutcome, command: String) throws {
+        switch outcome {
+        case .unchanged(let plan):
+            Console.printPlan(plan)
+        case .applied(let plan, let report):
+            ApplyReportPrinter.print(report, command: command)
+            Console.printLine("Apply complete: \(plan.changes.count) changes, \(plan.operations.count) kernel writes. The kernel matches.")
+        case .detected:
+            break
+        case .refused(_, let refusal):
+            throw Console.fail(refusal.description)
+        case .cancelled:
+            throw Console.fail("\(command) cancelled; nothing was changed")
+        case .failed(let failure):
+            if let report = failure.report, !report.succeeded {
+                ApplyReportPrinter.print(report, command: command)
+                throw ExitCode.failure
+            }
+            if let remaining = failure.remaining {
+                Console.standardError.write(PlanTextRenderer(colored: false).render(remaining))
+                throw Console.fail("\(failure.message); run \(command) again")
+            }
+            throw Console.fail(failure.message)
+        }
+    }
+
+    /// A plan file: its path, the plan and the state it leads to.
+    private static func savedPlan(_ path: String) throws -> (path: String, plan: Plan, target: DesiredState) {
         let bytes = try Inputs.contents(of: path, what: "plan file")
-        let plan: Plan
         do {
-            plan = try PlanJSON.decode(bytes)
+            let plan = try PlanJSON.decode(bytes)
+            return (path, plan, try plan.target())
         } catch {
             throw Console.fail("\(path): \(error)")
         }
-        guard plan.isCurrent(for: live) else {
-            throw Console.fail("stale plan: the kernel's table changed since '\(path)' was made; run 'lvsctl plan' again")
-        }
-        return plan
     }
 }
 

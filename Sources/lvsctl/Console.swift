@@ -40,16 +40,15 @@ struct Console {
         }
     }
 
-    /// Asks on a terminal before changing anything; without one, `--yes` (`skip`) is required.
-    static func confirm(skip: Bool, command: String) throws {
-        if skip { return }
+    /// Asks on a terminal before changing anything; without one, says that `--yes` is needed.
+    /// True only for the answer `yes`.
+    static func confirm(_ command: String) -> Bool {
         guard isatty(STDIN_FILENO) == 1 else {
-            throw fail("no terminal to confirm on; run with --yes to \(command) without asking")
+            _ = fail("no terminal to confirm on; run with --yes to \(command) without asking")
+            return false
         }
         standardOutput.write("\nDo you want to perform these actions? Only 'yes' will be accepted: ")
-        guard readLine()?.trimmingWhitespace == "yes" else {
-            throw fail("\(command) cancelled; nothing was changed")
-        }
+        return readLine()?.trimmingWhitespace == "yes"
     }
 
     /// Ends the process now with `code`, or with 1 when standard output did not take all that

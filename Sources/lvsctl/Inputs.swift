@@ -50,20 +50,6 @@ enum Inputs {
         }
     }
 
-    /// The parts of this host the director's plan compares: VIP device, sysctls, lvsctl's chains.
-    static func directorSnapshot(_ host: LinuxHost) throws(HostError) -> HostSnapshot {
-        try host.snapshot(sysctls: DirectorPlanner.sysctls, chains: FirewallPlanner.chains, routes: false)
-    }
-
-    /// `directorSnapshot`, or exit 1 with why the host could not be read.
-    static func hostSnapshot(_ host: LinuxHost) throws -> HostSnapshot {
-        do {
-            return try directorSnapshot(host)
-        } catch {
-            throw failure(error)
-        }
-    }
-
     static func liveState(from kernel: IPVSKernel) throws -> LiveState {
         do {
             return try kernel.snapshot()

@@ -16,7 +16,7 @@ struct LVSCtl: ParsableCommand {
     /// the kernel starts reading it while the arguments are parsed.
     static func main() {
         mallopt(M_TOP_PAD, 64 << 20)
-        if PlanCommand.readsKernel(arguments: CommandLine.arguments) { LiveRead.startEarly() }
+        if PlanCommand.readsKernel(arguments: CommandLine.arguments) { EarlyRead.start() }
         do {
             var command = try parseAsRoot()
             try command.run()

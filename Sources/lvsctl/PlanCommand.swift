@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSEngine
 import LVSHost
 import LVSModel
 import LVSPlan
@@ -32,13 +33,14 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
-        let reading = self.live == nil ? LiveRead.takeEarly() ?? LiveRead(host: LinuxHost()) : nil
+        let reading = self.live == nil ? EarlyRead.take() ?? DirectorRead(host: LinuxHost()) : nil
         let desired = try Inputs.desiredState(file)
         timings.lap(reading == nil ? "load config" : "load config (reading kernel and host meanwhile)")
         let live: LiveState
         let host: HostSnapshot?
         if let reading {
-            (_, live, host) = try reading.wait()
+            let director = try reading.director()
+            (live, host) = (director.live, director.host)
         } else {
             (live, host) = (try Inputs.snapshot(self.live ?? "-"), nil)
         }
@@ -69,7 +71,7 @@ struct PlanCommand: ParsableCommand {
 extension PlanCommand {
     /// Whether the process's `arguments` (program name first) name a plan against the kernel,
     /// read before they are parsed: `plan` first, and no `--live` or help flag. `run()` then takes
-    /// the read `LiveRead.startEarly()` started; a wrong guess only reads in vain.
+    /// the read `EarlyRead.start()` started; a wrong guess only reads in vain.
     static func readsKernel(arguments: [String]) -> Bool {
         let words = arguments.dropFirst()
         return words.first == "plan"

@@ -24,7 +24,7 @@ struct RealServerApplyCommand: ParsableCommand {
         let plan = setup.plan(against: try options.snapshot(host, for: setup))
         Console.printPlan(plan)
         guard !plan.isEmpty else { return }
-        try Console.confirm(skip: yes, command: "rs apply")
+        guard yes || Console.confirm("rs apply") else { throw Console.fail("rs apply cancelled; nothing was changed") }
         // A real server's plan holds host changes only: the table the applier is given stays untouched.
         let report = Applier(table: InMemoryTable(), host: host).apply(plan)
         ApplyReportPrinter.print(report, command: "rs apply")

@@ -7,12 +7,12 @@ internal import Dispatch
 /// `@unchecked Sendable`: `work` runs on the background thread only, and the caller leaves what
 /// it captured (an adapter, a host) alone until `wait()` returns; `result` is set before `done`
 /// is signalled and read only after `done.wait()`.
-final class Background<Value>: @unchecked Sendable {
+public final class Background<Value>: @unchecked Sendable {
     private let work: () -> Value
     private var result: Value?
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ work: @escaping () -> Value) {
+    public init(_ work: @escaping () -> Value) {
         self.work = work
         DispatchQueue.global().async { [self] in
             result = self.work()
@@ -21,7 +21,7 @@ final class Background<Value>: @unchecked Sendable {
     }
 
     /// Waits for the work to finish and returns its result.
-    func wait() -> Value {
+    public func wait() -> Value {
         done.wait()
         guard let result else { preconditionFailure("background work finished without a result") }
         return result
