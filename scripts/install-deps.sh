@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev)
-vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip)
+vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus systemd)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--vm" ]]; then want+=("${vm_packages[@]}"); fi

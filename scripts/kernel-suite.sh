@@ -28,6 +28,6 @@ if (($#)); then
   exec "$binary" --testing-library swift-testing --no-parallel "$@"
 else
   exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
-    --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests' \
+    --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests' --filter 'LVSCtlTests\.ReconcileKernelTests' \
     --filter 'LVSHostTests\.InterfaceDumpKernelTests' --filter 'LVSHostTests\.HostScriptKernelTests'
 fi

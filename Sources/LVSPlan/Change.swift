@@ -11,7 +11,7 @@ public struct Change: Hashable, Sendable, Codable {
         case replace
     }
 
-    public enum Object: String, Hashable, Sendable, Codable {
+    public enum Object: String, Hashable, Sendable, Codable, CaseIterable {
         case service
         case server
         case timeouts

@@ -32,7 +32,7 @@ struct ApplyCommand: ParsableCommand {
     var allowMassDelete = false
 
     @Option(help: .hidden)
-    var lockFile = HostLock.defaultPath
+    var lockFile = DirectorLock.defaultPath
 
     @OptionGroup var timing: TimingOptions
 
@@ -45,7 +45,7 @@ struct ApplyCommand: ParsableCommand {
         var timings = Timings(enabled: timing.timings)
         // A plan file is read before the lock is taken or the kernel is touched.
         let saved = try planFile.map(Self.savedPlan)
-        _ = try HostLock(path: lockFile)  // held until the process ends
+        _ = try DirectorLock.forCommand(path: lockFile)  // held until the process ends
         // A saved plan covers the table; only a config is planned against the host.
         let options = ReconcileOptions(allowMassDeletion: allowMassDelete, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
         var reconciler = Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() }, host: saved == nil ? LinuxHost() : nil,

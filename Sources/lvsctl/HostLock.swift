@@ -1,27 +1,14 @@
-import Glibc
-import LVSModel
+import LVSEngine
 
-/// One apply at a time per host: an exclusive `flock` on a file under /run, released when the
-/// process ends, however it ends.
-struct HostLock {
-    static let defaultPath = "/run/lvsctl.lock"
-
-    private let fd: Int32
-
-    /// Takes the lock or says who holds it.
-    init(path: String = HostLock.defaultPath) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else {
-            throw Console.fail("cannot open lock file \(path): \(String(cString: strerror(errno))); changing this host needs root")
+extension DirectorLock {
+    /// Takes the lock for a command that changes this host, or exit 1 saying who holds it.
+    static func forCommand(path: String = DirectorLock.defaultPath) throws -> DirectorLock {
+        do {
+            return try DirectorLock(path: path)
+        } catch .held(let path, let pid) {
+            throw Console.fail("another lvsctl is changing this host (lock \(path)\(pid.map { ", pid \($0)" } ?? "")); wait for it to finish")
+        } catch {
+            throw Console.fail(error.description)
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            var holder = [UInt8](repeating: 0, count: 32)
-            let n = read(fd, &holder, holder.count)
-            let pid = String(decoding: holder.prefix(max(n, 0)), as: UTF8.self).trimmingWhitespace
-            close(fd)
-            throw Console.fail("another lvsctl apply is running on this host (lock \(path)\(pid.isEmpty ? "" : ", pid \(pid)")); wait for it to finish")
-        }
-        ftruncate(fd, 0)
-        _ = "\(getpid())\n".withCString { write(fd, $0, strlen($0)) }
     }
 }

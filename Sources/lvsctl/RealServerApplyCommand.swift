@@ -1,4 +1,5 @@
 import ArgumentParser
+import LVSEngine
 import LVSHost
 import LVSModel
 import LVSPlan
@@ -19,7 +20,7 @@ struct RealServerApplyCommand: ParsableCommand {
 
     func run() throws {
         let setup = try options.setup()
-        _ = try HostLock()  // held until the process ends
+        _ = try DirectorLock.forCommand()  // held until the process ends
         let host = LinuxHost()
         let plan = setup.plan(against: try options.snapshot(host, for: setup))
         Console.printPlan(plan)

@@ -195,7 +195,7 @@ struct ApplyKernelTests {
         defer { close(held) }
         let locked = try apply(example("pcc-all-ports"))
         #expect(locked.status == 1)
-        #expect(locked.error.contains("another lvsctl apply is running"))
+        #expect(locked.error.contains("another lvsctl is changing this host"))
         #expect(try ipvsadm(nil, "-Sn").output.isEmpty)
     }
 

@@ -1,0 +1,32 @@
+internal import Glibc
+import LVSPlan
+
+/// What the daemon serves over HTTP (docs/operations.md).
+public enum DaemonEndpoints {
+    public static func respond(to path: String, status: DaemonStatus, metrics: DaemonMetrics) -> HTTPResponse {
+        switch path {
+        case "/metrics":
+            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
+        case "/healthz":
+            let health = status.health()
+            return HTTPResponse(status: health.healthy ? 200 : 503, text: (health.healthy ? "ok: " : "unhealthy: ") + health.reason + "\n")
+        case "/plan":
+            guard let plan = status.lastPlan else { return HTTPResponse(status: 503, text: "no plan computed yet\n") }
+            guard let json = try? PlanJSON.encode(plan) else { return HTTPResponse(status: 500, text: "the plan could not be encoded\n") }
+            return HTTPResponse(status: 200, contentType: "application/json", body: Array((json + "\n").utf8))
+        case "/":
+            return HTTPResponse(status: 200, text: "lvsctl reconcile: /metrics /healthz /plan\n")
+        default:
+            return HTTPResponse(status: 404, text: "not found; served: /metrics /healthz /plan\n")
+        }
+    }
+}
+
+/// Wall-clock time for metrics, which Prometheus wants in seconds since the epoch.
+public enum DaemonClock {
+    public static func epochSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

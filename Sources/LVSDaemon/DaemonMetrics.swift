@@ -1,0 +1,96 @@
+public import LVSEngine
+public import LVSModel
+import LVSPlan
+import Prometheus
+internal import Synchronization
+
+/// What the daemon exports at `/metrics` (docs/operations.md): its own counters and gauges in a
+/// Prometheus registry, and the IPVS counters of the services it manages, rendered at each tick
+/// from the table it read, under the labels node_exporter's ipvs collector uses (plus the
+/// config's service name), so that dashboards join the two.
+public final class DaemonMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let reconciles: [String: Counter]
+    private let duration: DurationHistogram
+    private let lastReconcile: Gauge
+    private let lastSuccess: Gauge
+    private let drift: [String: Counter]
+    private let pending: Gauge
+    private let configValid: Gauge
+    private let configLoaded: Gauge
+    private let managedServices: Gauge
+    private let managedServers: Gauge
+    /// The table last read and the desired state it was planned against, for the IPVS part:
+    /// rendered at each scrape, so that a tick does not render what nobody reads.
+    private let table = Mutex<(live: LiveState, desired: DesiredState)?>(nil)
+
+    public init() {
+        let registry = self.registry
+        reconciles = Dictionary(uniqueKeysWithValues: ["unchanged", "applied", "refused", "failed"].map { result in
+            (result, registry.makeCounter(name: "lvsctl_reconcile_total", labels: [("result", result)],
+                                          help: "Reconciles run, by outcome: unchanged (nothing written), applied, refused, failed."))
+        })
+        duration = registry.makeDurationHistogram(
+            name: "lvsctl_reconcile_duration_seconds", labels: [],
+            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+            help: "How long one reconcile took, from reading the director to confirming the result.")
+        lastReconcile = registry.makeGauge(name: "lvsctl_last_reconcile_timestamp_seconds",
+                                           help: "When the last reconcile ended, in seconds since the epoch.")
+        lastSuccess = registry.makeGauge(name: "lvsctl_last_success_timestamp_seconds",
+                                         help: "When a reconcile last ended with the director converged (or drift reported in detect mode).")
+        var drift: [String: Counter] = [:]
+        for object in Change.Object.allCases {
+            for action in Change.Action.allCases {
+                drift["\(object.rawValue)/\(action.rawValue)"] = registry.makeCounter(
+                    name: "lvsctl_drift_changes_total", labels: [("object", object.rawValue), ("action", action.rawValue)],
+                    help: "Changes found between the desired state and the director, by object and action.")
+            }
+        }
+        self.drift = drift
+        pending = registry.makeGauge(name: "lvsctl_pending_changes",
+                                     help: "Changes found at the last reconcile and not carried out (detect mode, refused, failed).")
+        configValid = registry.makeGauge(name: "lvsctl_config_valid",
+                                         help: "1 when the config file last read was valid; 0 while an invalid one is ignored.")
+        configLoaded = registry.makeGauge(name: "lvsctl_config_last_load_timestamp_seconds",
+                                          help: "When the config file was last read, valid or not.")
+        managedServices = registry.makeGauge(name: "lvsctl_managed_services", help: "Services the desired state holds.")
+        managedServers = registry.makeGauge(name: "lvsctl_managed_servers", help: "Real servers the desired state holds.")
+    }
+
+    /// Counts one reconcile that took `elapsed` and ended at `now` (seconds since the epoch).
+    public func record(_ outcome: ReconcileOutcome, elapsed: Duration, now: Double, converged: Bool) {
+        reconciles[outcome.result]?.increment()
+        duration.record(elapsed)
+        lastReconcile.set(to: now)
+        if converged { lastSuccess.set(to: now) }
+        if let plan = outcome.plan {
+            for change in plan.changes { drift["\(change.object.rawValue)/\(change.action.rawValue)"]?.increment() }
+        }
+        pending.set(to: Double(outcome.pendingChanges))
+    }
+
+    /// Records a read of the config file: whether it was valid, and the state it gave (the last
+    /// good one when it was not).
+    public func recordConfig(valid: Bool, now: Double, state: DesiredState?) {
+        configValid.set(to: valid ? 1 : 0)
+        configLoaded.set(to: now)
+        if let state {
+            managedServices.set(to: Double(state.table.services.count))
+            managedServers.set(to: Double(state.table.services.reduce(0) { $0 + $1.servers.count }))
+        }
+    }
+
+    /// Keeps the counters of `live`, for the services `desired` manages.
+    public func recordTable(_ live: LiveState, desired: DesiredState) {
+        table.withLock { $0 = (live, desired) }
+    }
+
+    /// The whole exposition, in the Prometheus text format 0.0.4.
+    public func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        if let (live, desired) = table.withLock({ $0 }) { IPVSMetrics.render(live, desired: desired, into: &buffer) }
+        return buffer
+    }
+}

@@ -1,0 +1,104 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import ServiceLifecycle
+
+/// What an endpoint answers.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    public init(status: Int, text: String) {
+        self.init(status: status, body: Array(text.utf8))
+    }
+}
+
+/// The daemon's HTTP endpoint (`/metrics`, `/healthz`, `/plan`) on SwiftNIO: GET and HEAD only,
+/// request bodies ignored, anything else answered 404 or 405. Runs until graceful shutdown.
+public struct HTTPEndpoint: Service {
+    public let host: String
+    public let port: Int
+    let route: @Sendable (_ path: String) -> HTTPResponse
+    let logger: Logger
+
+    /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
+    public init(host: String, port: Int, logger: Logger, route: @escaping @Sendable (_ path: String) -> HTTPResponse) {
+        self.host = host
+        self.port = port
+        self.logger = logger
+        self.route = route
+    }
+
+    /// Binds now (so a port in use is an error at start, not later) and returns the bound port.
+    public func bind() async throws -> any Channel {
+        let route = self.route
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    public func run() async throws {
+        let channel = try await bind()
+        logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(host):\(port)")"])
+        try? await gracefulShutdown()
+        try await channel.close()
+    }
+}
+
+/// Answers one request at a time on a connection, keeping it open when the client asks.
+private final class RequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let route: @Sendable (String) -> HTTPResponse
+    private var head: HTTPRequestHead?
+
+    init(route: @escaping @Sendable (String) -> HTTPResponse) { self.route = route }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): self.head = head
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = String(head.uri.prefix { $0 != "?" })
+        let response = switch head.method {
+        case .GET, .HEAD: route(path)
+        default: HTTPResponse(status: 405, text: "only GET and HEAD are served\n")
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
+        let status = HTTPResponseStatus(statusCode: response.status)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+internal import Dispatch
+public import LVSEngine
+public import LVSModel
+public import Logging
+import LVSPlan
+public import ServiceLifecycle
+import UnixSignals
+
+/// How the daemon runs (`lvsctl reconcile`'s options).
+public struct DaemonSettings: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Drift is written back.
+        case correct
+        /// Drift is only reported.
+        case detect
+    }
+
+    public var configPath: String
+    public var schedule: TickSchedule
+    public var mode: Mode
+    public var allowMassDeletion: Bool
+    public var drain: Duration?
+    public var lockPath: String
+
+    public init(configPath: String, schedule: TickSchedule, mode: Mode = .correct, allowMassDeletion: Bool = false,
+                drain: Duration? = nil, lockPath: String = DirectorLock.defaultPath) {
+        self.configPath = configPath
+        self.schedule = schedule
+        self.mode = mode
+        self.allowMassDeletion = allowMassDeletion
+        self.drain = drain
+        self.lockPath = lockPath
+    }
+
+    var options: ReconcileOptions {
+        ReconcileOptions(allowMassDeletion: allowMassDeletion, drain: drain.map { DrainPolicy(timeout: $0) },
+                         writes: mode == .correct, statistics: true)
+    }
+}
+
+/// The reconcile daemon: keeps a director converged to its config file. It reconciles at start,
+/// on a jittered timer, within a second of the file changing, and on SIGHUP; runs until graceful
+/// shutdown (SIGTERM, SIGINT), letting a reconcile in flight finish. Every reconcile is the one
+/// pipeline of `LVSEngine`, under the director lock that `apply` takes too.
+public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
+    public let settings: DaemonSettings
+    public let status: DaemonStatus
+    public let metrics: DaemonMetrics
+    let makeReconciler: @Sendable (ReconcileOptions) -> Reconciler<Table>
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let initial: DesiredState
+
+    /// - Parameters:
+    ///   - initial: the config's state, already read and valid (an invalid first config is the
+    ///     caller's error to report, as `apply` reports it).
+    ///   - makeReconciler: the engine, over the kernel or (in tests) an in-memory table.
+    public init(settings: DaemonSettings, initial: DesiredState, status: DaemonStatus, metrics: DaemonMetrics,
+                notifier: SystemdNotifier, logger: Logger, makeReconciler: @escaping @Sendable (ReconcileOptions) -> Reconciler<Table>) {
+        self.settings = settings
+        self.initial = initial
+        self.status = status
+        self.metrics = metrics
+        self.notifier = notifier
+        self.logger = logger
+        self.makeReconciler = makeReconciler
+    }
+
+    /// One reconcile with the daemon's semantics (`--once`): whether the director converged
+    /// (or, in detect mode, was read and compared).
+    public func runOnce() async -> Bool {
+        var loop = DaemonLoop(daemon: self)
+        return await loop.tick(.start) ?? false
+    }
+
+    public func run() async throws {
+        let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(1))
+        let watcher = ConfigWatcher(path: settings.configPath)
+        watcher?.start { continuation.yield(.configChanged) }
+        let schedule = settings.schedule
+        let timer = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: schedule.delay(random: Double.random(in: 0..<1)))
+                continuation.yield(.timer)
+            }
+        }
+        let hangups = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.hangup) }
+        }
+        let watchdog = Task { await self.pingWatchdog() }
+        defer {
+            watcher?.stop()
+            for task in [timer, hangups, watchdog] { task.cancel() }
+            continuation.finish()
+        }
+        var loop = DaemonLoop(daemon: self)
+        _ = await loop.tick(.start)
+        notifier.notify(["READY=1", "STATUS=\(statusLine)"])
+        for await trigger in triggers.cancelOnGracefulShutdown() {
+            _ = await loop.tick(trigger)
+            notifier.notify(["STATUS=\(statusLine)"])
+        }
+        notifier.notify(["STOPPING=1", "STATUS=stopping"])
+        logger.info("stopping")
+    }
+
+    /// `STATUS=` for systemctl status: the last outcome in a few words.
+    var statusLine: String {
+        let snapshot = status.snapshot
+        guard let outcome = snapshot.lastOutcome else { return "starting" }
+        let changes = outcome.plan?.changes.count ?? 0
+        return switch outcome {
+        case .unchanged: "converged, no changes"
+        case .applied: "converged, applied \(changes) changes"
+        case .detected: "detect mode: \(changes) changes pending"
+        case .refused(_, let refusal): "refused: \(refusal)"
+        case .cancelled: "cancelled"
+        case .failed(let failure): "failing: \(failure.message)"
+        }
+    }
+
+    /// `WATCHDOG=1` at half the watchdog timeout, while the loop is not stuck in one reconcile
+    /// for longer than that timeout.
+    private func pingWatchdog() async {
+        guard let timeout = notifier.watchdogTimeout else { return }
+        while !Task.isCancelled {
+            if let started = status.snapshot.tickStarted, ContinuousClock.now - started > timeout {
+                logger.error("a reconcile has run longer than the watchdog timeout; not pinging the watchdog")
+            } else {
+                notifier.notify(["WATCHDOG=1"])
+            }
+            try? await Task.sleep(for: timeout / 2)
+        }
+    }
+}
+
+/// The state one daemon's loop keeps from tick to tick.
+struct DaemonLoop<Table: IPVSTableAccess> {
+    let daemon: ReconcileDaemon<Table>
+    private var config: ConfigSource
+    private var failures = FailureMemory()
+
+    init(daemon: ReconcileDaemon<Table>) {
+        self.daemon = daemon
+        config = ConfigSource(path: daemon.settings.configPath)
+        _ = config.refresh()
+        if config.current == nil { config.adopt(daemon.initial) }
+    }
+
+    /// One reconcile for `trigger`: nil when skipped (no valid config, the lock held, a failing
+    /// state brought back by an event), else whether the director converged.
+    mutating func tick(_ trigger: Trigger) async -> Bool? {
+        let logger = daemon.logger
+        readConfig(force: trigger == .hangup)
+        guard let desired = config.current else { return nil }
+        if failures.defers(trigger, state: desired) {
+            logger.debug("the same desired state failed last time; waiting for the timer", metadata: ["trigger": "\(trigger.rawValue)"])
+            return nil
+        }
+        let lock: DirectorLock
+        do {
+            lock = try DirectorLock(path: daemon.settings.lockPath)
+        } catch {
+            logger.warning("skipping this reconcile", metadata: ["trigger": "\(trigger.rawValue)", "reason": "\(error)"])
+            return nil
+        }
+        defer { lock.release() }
+        let started = ContinuousClock.now
+        daemon.status.update { $0.tickStarted = started }
+        let (makeReconciler, options, metrics) = (daemon.makeReconciler, daemon.settings.options, daemon.metrics)
+        let outcome = await Self.offload {
+            var reconciler = makeReconciler(options)
+            reconciler.observe = { metrics.recordTable($0, desired: desired) }
+            return reconciler.run(load: { desired })
+        }
+        let elapsed = ContinuousClock.now - started
+        let converged = switch outcome {
+        case .unchanged, .applied, .detected: true
+        case .refused, .cancelled, .failed: false
+        }
+        failures.record(desired, converged: converged)
+        daemon.metrics.record(outcome, elapsed: elapsed, now: DaemonClock.epochSeconds(), converged: converged)
+        daemon.status.update { status in
+            status.tickStarted = nil
+            status.lastOutcome = outcome
+            status.lastDuration = elapsed
+            if converged { status.lastSuccess = .now }
+            status.lastProblem = converged ? nil : Self.problem(outcome)
+        }
+        log(outcome, trigger: trigger, elapsed: elapsed)
+        return converged
+    }
+
+    private mutating func readConfig(force: Bool) {
+        let reading = config.refresh(force: force)
+        let now = DaemonClock.epochSeconds()
+        switch reading {
+        case .unchanged:
+            return
+        case .loaded(let state):
+            daemon.metrics.recordConfig(valid: true, now: now, state: state)
+            daemon.status.update { $0.configProblem = nil }
+            daemon.logger.info("config loaded", metadata: ["file": "\(config.path)", "services": "\(state.table.services.count)"])
+        case .invalid(let errors):
+            daemon.metrics.recordConfig(valid: false, now: now, state: config.current)
+            let first = errors.first.map(\.description) ?? "cannot read the config"
+            daemon.status.update { $0.configProblem = first }
+            daemon.logger.error("config invalid; keeping the last valid one", metadata: [
+                "file": "\(config.path)", "errors": "\(errors.count)", "first": "\(first)",
+            ])
+            for error in errors.prefix(10) { daemon.logger.error("config error", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    /// One line per reconcile, one per change written, and the reason of every refusal.
+    private func log(_ outcome: ReconcileOutcome, trigger: Trigger, elapsed: Duration) {
+        var metadata: Logger.Metadata = [
+            "outcome": "\(outcome.result)", "trigger": "\(trigger.rawValue)",
+            "duration_seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",
+            "pending": "\(outcome.pendingChanges)",
+        ]
+        if let plan = outcome.plan {
+            metadata["changes"] = "\(plan.changes.count)"
+            var counts: [String: Int] = [:]
+            for change in plan.changes { counts["changes_\(change.object.rawValue)_\(change.action.rawValue)", default: 0] += 1 }
+            for (key, count) in counts { metadata[key] = "\(count)" }
+        }
+        if case .detected = outcome { metadata["mode"] = "detect" }
+        switch outcome {
+        case .unchanged, .detected:
+            daemon.logger.info("reconcile", metadata: metadata)
+        case .applied(let plan, _):
+            for change in plan.changes {
+                daemon.logger.info("change", metadata: [
+                    "action": "\(change.action.rawValue)", "object": "\(change.object.rawValue)",
+                    "subject": "\(Self.subject(change))", "reason": "\(change.reason)",
+                ])
+            }
+            daemon.logger.info("reconcile", metadata: metadata)
+        case .refused, .cancelled, .failed:
+            metadata["reason"] = "\(Self.problem(outcome))"
+            if case .failed(let failure) = outcome { metadata["stage"] = "\(failure.stage.rawValue)" }
+            daemon.logger.error("reconcile", metadata: metadata)
+        }
+    }
+
+    private static func problem(_ outcome: ReconcileOutcome) -> String {
+        switch outcome {
+        case .refused(_, let refusal): refusal.description
+        case .failed(let failure): failure.message
+        case .cancelled: "cancelled"
+        case .unchanged, .applied, .detected: ""
+        }
+    }
+
+    private static func subject(_ change: Change) -> String {
+        switch change.object {
+        case .service: change.name.map { "service \($0) (\(change.service?.description ?? ""))" } ?? "service \(change.service?.description ?? "")"
+        case .server: "server \(change.server?.description ?? "") of \(change.name ?? change.service?.description ?? "")"
+        case .timeouts, .sync, .firewall, .host: change.subject ?? change.object.rawValue
+        }
+    }
+
+    /// Blocking work (netlink, processes) on a thread of Dispatch's, off the concurrency pool.
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+}
