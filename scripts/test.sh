@@ -14,6 +14,7 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+scripts/check-deploy.sh
 
 if [[ "${1:-}" != "--unit" ]]; then
   # The kernel suite's command-line tests run lvsctl as it ships to a director.

@@ -1,0 +1,195 @@
+import Foundation
+import Glibc
+import LVSConfig
+import LVSEngine
+import LVSModel
+import LVSPlan
+import Logging
+import Testing
+@testable import LVSDaemon
+
+/// A config of `count` services, ports from 80, two servers each with `weight`.
+func configText(_ count: Int, weight: Int = 1) -> String {
+    "version: 1\nservices:\n" + (0..<count).map {
+        "  - { name: s\($0), vip: 198.51.100.10, port: \(80 + $0), scheduler: rr, servers: [ { address: 203.0.113.11, weight: \(weight) }, 203.0.113.12 ] }\n"
+    }.joined()
+}
+
+/// A daemon over an in-memory table, its config in a fresh folder.
+struct Fixture {
+    let folder: String
+    let config: String
+    let table = InMemoryTable()
+    let status = DaemonStatus(interval: .seconds(2))
+    let metrics = DaemonMetrics()
+
+    init(_ text: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-daemon-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        config = folder + "/lb.yaml"
+        try write(text)
+    }
+
+    func write(_ text: String) throws {
+        try text.write(toFile: config + ".new", atomically: false, encoding: .utf8)
+        #expect(rename(config + ".new", config) == 0)
+    }
+
+    func daemon(_ mode: DaemonSettings.Mode = .correct) throws -> ReconcileDaemon<InMemoryTable> {
+        let initial = try #require(ConfigLoader.load(path: config).state)
+        // The tests run one tick at a time: the table is never used from two threads at once.
+        nonisolated(unsafe) let table = self.table
+        return ReconcileDaemon(settings: DaemonSettings(configPath: config, schedule: TickSchedule(interval: .seconds(2)), mode: mode,
+                                                        lockPath: folder + "/lock"),
+                               initial: initial, status: status, metrics: metrics, notifier: SystemdNotifier(environment: [:]),
+                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { options in
+            Reconciler(connect: { table }, host: nil, options: options)
+        }
+    }
+
+    func exposition() -> String { String(decoding: metrics.exposition(), as: UTF8.self) }
+
+    func value(_ series: String) -> Double? {
+        exposition().split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+}
+
+@Suite("reconcile daemon")
+struct DaemonTests {
+    @Test("each tick corrects drift; an invalid file keeps the last good state; a fixed one is taken")
+    func ticks() async throws {
+        let fixture = try Fixture(configText(2))
+        var loop = DaemonLoop(daemon: try fixture.daemon())
+        #expect(await loop.tick(.start) == true)
+        #expect(try fixture.table.snapshot().table.services.count == 2)
+        try fixture.table.perform(.deleteService(.address(.tcp, IPAddress("198.51.100.10")!, port: 81)))
+        #expect(await loop.tick(.timer) == true)
+        #expect(try fixture.table.snapshot().table.services.count == 2)
+
+        try fixture.write("version: 1\nservices: [ { vip: nonsense } ]\n")
+        try fixture.table.perform(.deleteService(.address(.tcp, IPAddress("198.51.100.10")!, port: 81)))
+        #expect(await loop.tick(.configChanged) == true)
+        #expect(try fixture.table.snapshot().table.services.count == 2, "the last good state was not kept")
+        #expect(fixture.value("lvsctl_config_valid") == 0)
+        #expect(fixture.status.snapshot.configProblem?.contains("not an IP address") == true)
+
+        try fixture.write(configText(3))
+        #expect(await loop.tick(.configChanged) == true)
+        #expect(try fixture.table.snapshot().table.services.count == 3)
+        #expect(fixture.value("lvsctl_config_valid") == 1)
+        #expect(fixture.value("lvsctl_managed_services") == 3 && fixture.value("lvsctl_managed_servers") == 6)
+        #expect(fixture.value("lvsctl_reconcile_total{result=\"applied\"}") == 4)
+        #expect(fixture.value("lvsctl_drift_changes_total{object=\"service\",action=\"create\"}") == 5)
+    }
+
+    @Test("a refused plan is never applied, is counted, and a touched file does not retry it before the timer")
+    func refusedAndBackOff() async throws {
+        let fixture = try Fixture(configText(4))
+        var loop = DaemonLoop(daemon: try fixture.daemon())
+        #expect(await loop.tick(.start) == true)
+        let writes = fixture.table.log.count
+        try fixture.write(configText(1))
+        #expect(await loop.tick(.configChanged) == false)
+        #expect(fixture.table.log.count == writes)
+        #expect(fixture.value("lvsctl_reconcile_total{result=\"refused\"}") == 1)
+        #expect(fixture.value("lvsctl_pending_changes") == 9)
+        // The same file again (touched): waits for the timer.
+        try fixture.write(configText(1))
+        #expect(await loop.tick(.configChanged) == nil)
+        #expect(await loop.tick(.timer) == false)
+        #expect(fixture.value("lvsctl_reconcile_total{result=\"refused\"}") == 2)
+        #expect(fixture.table.log.count == writes)
+        #expect(fixture.status.health().healthy)  // the earlier success is recent
+    }
+
+    @Test("detect mode writes nothing and reports what it would do")
+    func detect() async throws {
+        let fixture = try Fixture(configText(2))
+        var loop = DaemonLoop(daemon: try fixture.daemon(.detect))
+        #expect(await loop.tick(.start) == true)
+        #expect(fixture.table.log.isEmpty)
+        #expect(fixture.value("lvsctl_pending_changes") == 6)
+        #expect(fixture.status.lastPlan?.changes.count == 6)
+        let plan = DaemonEndpoints.respond(to: "/plan", status: fixture.status, metrics: fixture.metrics)
+        #expect(plan.status == 200 && String(decoding: plan.body, as: UTF8.self).contains("198.51.100.10"))
+    }
+
+    @Test("a tick while another process holds the lock is skipped")
+    func lockHeld() async throws {
+        let fixture = try Fixture(configText(1))
+        var loop = DaemonLoop(daemon: try fixture.daemon())
+        let held = try DirectorLock(path: fixture.folder + "/lock")
+        #expect(await loop.tick(.start) == nil)
+        #expect(fixture.table.log.isEmpty)
+        held.release()
+        #expect(await loop.tick(.timer) == true)
+    }
+
+    @Test("the timer's jitter stays within a tenth of the interval either way")
+    func jitter() {
+        let schedule = TickSchedule(interval: .seconds(30))
+        for random in stride(from: 0.0, to: 1.0, by: 0.01) {
+            let delay = schedule.delay(random: random)
+            #expect(delay >= .seconds(27) && delay <= .seconds(33))
+        }
+        #expect(schedule.delay(random: 0) != schedule.delay(random: 0.99))
+    }
+
+    @Test("/healthz: 503 before the first success, 200 after, 503 once it is older than twice the interval")
+    func health() {
+        let status = DaemonStatus(interval: .seconds(2))
+        #expect(DaemonEndpoints.respond(to: "/healthz", status: status, metrics: DaemonMetrics()).status == 503)
+        let now = ContinuousClock.now
+        status.update { $0.lastSuccess = now; $0.lastDuration = .milliseconds(500) }
+        #expect(status.health(now: now + .seconds(4)).healthy)
+        status.update { $0.lastProblem = "the kernel said no" }
+        let stale = status.health(now: now + .seconds(5))
+        #expect(!stale.healthy && stale.reason.contains("the kernel said no"))
+        #expect(DaemonEndpoints.respond(to: "/nope", status: status, metrics: DaemonMetrics()).status == 404)
+    }
+
+    @Test("the IPVS series carry node_exporter's labels, escape names, and declare each family once")
+    func ipvsSeries() throws {
+        var desired = try #require(ConfigLoader.load(bytes: Array(configText(1).utf8), file: "t.yaml").state)
+        let key = try #require(desired.table.services.first?.key)
+        desired.names[key] = "a \"quoted\" name"
+        var live = LiveState(table: desired.table)
+        var counters = Counters()
+        counters.inBytes = 1234
+        live.statistics[key] = ServiceStatistics(counters: counters)
+        var buffer: [UInt8] = []
+        IPVSMetrics.render(live, desired: desired, into: &buffer)
+        let text = String(decoding: buffer, as: UTF8.self)
+        #expect(text.contains("lvsctl_ipvs_incoming_bytes_total{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\"} 1234\n"))
+        #expect(text.contains("lvsctl_ipvs_backend_weight{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"203.0.113.11\",remote_port=\"80\"} 1\n"))
+        let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
+        #expect(types.count == Set(types).count && types.count == 13)
+    }
+
+    @Test("log lines stay one line, whatever the values hold")
+    func logLines() {
+        let logfmt = LineLogHandler.line([("msg", "reconcile"), ("name", "web\nlevel=error msg=forged"), ("n", "3")], format: .logfmt)
+        #expect(logfmt == "msg=reconcile name=\"web\\nlevel=error msg=forged\" n=3\n")
+        let json = LineLogHandler.line([("msg", "a\"b\n\u{1B}")], format: .json)
+        #expect(json == "{\"msg\":\"a\\\"b\\n\\u001b\"}\n")
+    }
+
+    @Test("sd_notify datagrams reach the socket named in NOTIFY_SOCKET")
+    func notify() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { for (i, byte) in path.utf8.enumerated() { $0[i] = byte } }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        #expect(bound == 0)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"])
+        #expect(notifier.watchdogTimeout == .seconds(4))
+        #expect(notifier.notify(["READY=1", "STATUS=a\nb"]))
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        #expect(String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self) == "READY=1\nSTATUS=a b")
+        #expect(!SystemdNotifier(environment: [:]).notify(["READY=1"]))
+    }
+}

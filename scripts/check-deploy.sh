@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks the files under deploy/ with the tools that read them:
+#   - every systemd unit with `systemd-analyze verify` (Debian systemd), the lvsctl they start
+#     being the one built here (its path put in for /usr/local/bin/lvsctl, where a director has it);
+#   - the modules-load.d file against `lvsctl modules` for the examples' schedulers;
+#   - the CI examples as YAML.
+#
+#   scripts/check-deploy.sh [LVSCTL]     LVSCTL: the built program (default .build/debug/lvsctl)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+lvsctl=$(realpath "${1:-$repo/.build/debug/lvsctl}")
+command -v systemd-analyze > /dev/null || { echo "check-deploy: systemd-analyze missing (Debian package systemd)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for unit in "$repo"/deploy/systemd/*; do
+  sed "s|/usr/local/bin/lvsctl|$lvsctl|g" "$unit" > "$work/$(basename "$unit")"
+done
+failed=0
+for unit in "$work"/*; do
+  # verify prints nothing for a good unit; any line is a finding.
+  if output=$(systemd-analyze verify "$unit" 2>&1) && [[ -z $output ]]; then
+    echo "ok: deploy/systemd/$(basename "$unit")"
+  else
+    echo "FAILED: deploy/systemd/$(basename "$unit")"; echo "$output"; failed=1
+  fi
+done
+
+# Every module modules-load.d/lvsctl.conf lists is a name `lvsctl modules` prints for some example.
+printed=$(for example in "$repo"/examples/*.yaml; do "$lvsctl" modules -f "$example"; done | grep -v '^#' | sort -u)
+while read -r module; do
+  [[ -z $module || $module == \#* ]] && continue
+  if grep -qx "$module" <<< "$printed"; then echo "ok: modules-load.d lists $module"; else echo "FAILED: modules-load.d lists $module, which no example uses"; failed=1; fi
+done < "$repo/deploy/modules-load.d/lvsctl.conf"
+for file in "$repo"/deploy/ci/*.yml; do
+  if /usr/bin/python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$file"; then echo "ok: deploy/ci/$(basename "$file") is YAML"
+  else echo "FAILED: deploy/ci/$(basename "$file")"; failed=1; fi
+done
+exit "$failed"
