@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The reconcile daemon on a table of 16,000 services x 4 servers with no drift, in the VM:
+#   - wall time and CPU time per tick over TICKS ticks, against `cat /proc/net/ip_vs` of the same
+#     table in the same run (aim: a tick at or below 1.5x the procfs walk);
+#   - resident memory at the first and the last tick (aim: flat, under 100 MB);
+#   - the time to serve /metrics for the 64,000 servers (aim: under 1 s).
+#
+#   scripts/bench-reconcile.sh [TICKS]               on the host: builds lvsctl as for a director
+#                                                    (scripts/build-release.sh), boots the VM
+#   scripts/bench-reconcile.sh --inside N LVSCTL     (what runs in the VM)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+services=16000
+servers_per_service=4
+port=19743
+
+if [[ ${1:-} != --inside ]]; then
+  ticks=${1:-50}
+  lvsctl=$("$repo/scripts/build-release.sh")
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-reconcile.sh" --inside "$ticks" "$lvsctl"
+fi
+ticks=$2
+work=$(mktemp -d)
+# Run from the VM's memory, as from a director's disk (see bench-apply.sh).
+cp "$3" "$work/"
+lvsctl=$work/lvsctl
+export HOME=$work
+modprobe ip_vs
+ns=bench-reconcile
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+in_ns() { ip netns exec "$ns" "$@"; }
+
+"$repo/scripts/make-table.sh" "$services" "$servers_per_service" > "$work/table.ipvsadm"
+"$lvsctl" import "$work/table.ipvsadm" > "$work/table.yaml"
+in_ns "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete --lock-file "$work/lock" > /dev/null
+echo "table: $services services x $servers_per_service servers, applied"
+
+# The daemon ticks back to back: each tick is longer than the interval.
+in_ns "$lvsctl" reconcile -f "$work/table.yaml" --interval 1 --listen "127.0.0.1:$port" --lock-file "$work/lock" 2> "$work/log" &
+pid=$!
+ticks_done() { grep -c 'msg=reconcile ' "$work/log" || true; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat"; }
+rss_mib() { awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status"; }
+
+until (($(ticks_done) >= 1)); do sleep 0.2; done
+rss_first=$(rss_mib); cpu_first=$(cpu_seconds); wall_first=$(date +%s.%N)
+until (($(ticks_done) >= ticks + 1)); do sleep 0.2; done
+rss_last=$(rss_mib); cpu_last=$(cpu_seconds); wall_last=$(date +%s.%N)
+# The metrics endpoint, scraped as Prometheus would while the daemon runs.
+declare -a t_metrics
+for _ in 1 2 3; do
+  t_metrics+=("$(in_ns curl -s -o "$work/metrics" -w '%{time_total}' "http://127.0.0.1:$port/metrics")")
+done
+kill -TERM "$pid"; wait "$pid" || true
+
+grep -q 'outcome=applied\|outcome=failed\|outcome=refused' "$work/log" && { echo "drift or errors during the run:"; grep -v 'outcome=unchanged' "$work/log" | head; }
+declare -a t_procfs
+for _ in 1 2 3 4 5; do
+  start=$(date +%s.%N); in_ns cat /proc/net/ip_vs > /dev/null; t_procfs+=("$(echo "$(date +%s.%N) - $start" | bc)")
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+durations=$(grep 'msg=reconcile ' "$work/log" | tail -n "$ticks" | sed 's/.*duration_seconds=\([0-9.]*\).*/\1/')
+# shellcheck disable=SC2086
+m_tick=$(median $durations)
+m_procfs=$(median "${t_procfs[@]}")
+per_tick_wall=$(echo "scale=3; ($wall_last - $wall_first) / $ticks" | bc)
+per_tick_cpu=$(echo "scale=3; ($cpu_last - $cpu_first) / $ticks" | bc)
+echo
+echo "ticks measured                   : $ticks (no drift)"
+echo "median reconcile (engine)        : $m_tick s"
+echo "wall time per tick (loop)        : $per_tick_wall s"
+echo "CPU time per tick                : $per_tick_cpu s"
+echo "median cat /proc/net/ip_vs       : $m_procfs s"
+echo "reconcile / procfs               : $(echo "scale=3; $m_tick / $m_procfs" | bc)  (aim <= 1.5)"
+echo "resident memory, tick 1 / last   : $rss_first MiB / $rss_last MiB  (aim: flat, < 100)"
+echo "/metrics ($(wc -c < "$work/metrics") bytes)   : $(median "${t_metrics[@]}") s  (aim < 1)"
