@@ -37,7 +37,7 @@ public struct HTTPEndpoint: Service {
         self.route = route
     }
 
-    /// Binds now (so a port in use is an error at start, not later) and returns the bound port.
+    /// Binds `host`:`port`; a port in use is an error here, at start.
     public func bind() async throws -> any Channel {
         let route = self.route
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

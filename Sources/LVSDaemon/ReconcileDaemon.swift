@@ -138,7 +138,6 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
 struct DaemonLoop<Table: IPVSTableAccess> {
     let daemon: ReconcileDaemon<Table>
     private var config: ConfigSource
-    private var failures = FailureMemory()
 
     init(daemon: ReconcileDaemon<Table>) {
         self.daemon = daemon
@@ -147,16 +146,14 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         if config.current == nil { config.adopt(daemon.initial) }
     }
 
-    /// One reconcile for `trigger`: nil when skipped (no valid config, the lock held, a failing
-    /// state brought back by an event), else whether the director converged.
+    /// One reconcile for `trigger`: nil when skipped, else whether the director converged. An
+    /// event from the config's folder reconciles only when it brought a new valid state: a file
+    /// touched, rewritten the same or broken waits for the timer, so a state that was refused or
+    /// failed is never tried again faster than the interval.
     mutating func tick(_ trigger: Trigger) async -> Bool? {
         let logger = daemon.logger
-        readConfig(force: trigger == .hangup)
-        guard let desired = config.current else { return nil }
-        if failures.defers(trigger, state: desired) {
-            logger.debug("the same desired state failed last time; waiting for the timer", metadata: ["trigger": "\(trigger.rawValue)"])
-            return nil
-        }
+        let changed = readConfig(force: trigger == .hangup)
+        guard let desired = config.current, trigger != .configChanged || changed else { return nil }
         let lock: DirectorLock
         do {
             lock = try DirectorLock(path: daemon.settings.lockPath)
@@ -178,7 +175,6 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         case .unchanged, .applied, .detected: true
         case .refused, .cancelled, .failed: false
         }
-        failures.record(desired, converged: converged)
         daemon.metrics.record(outcome, elapsed: elapsed, now: DaemonClock.epochSeconds(), converged: converged)
         daemon.status.update { status in
             status.tickStarted = nil
@@ -191,16 +187,18 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         return converged
     }
 
-    private mutating func readConfig(force: Bool) {
+    /// Reads the config when it changed; whether it brought a new valid state.
+    private mutating func readConfig(force: Bool) -> Bool {
         let reading = config.refresh(force: force)
         let now = DaemonClock.epochSeconds()
         switch reading {
         case .unchanged:
-            return
+            return false
         case .loaded(let state):
             daemon.metrics.recordConfig(valid: true, now: now, state: state)
             daemon.status.update { $0.configProblem = nil }
             daemon.logger.info("config loaded", metadata: ["file": "\(config.path)", "services": "\(state.table.services.count)"])
+            return true
         case .invalid(let errors):
             daemon.metrics.recordConfig(valid: false, now: now, state: config.current)
             let first = errors.first.map(\.description) ?? "cannot read the config"
@@ -209,6 +207,7 @@ struct DaemonLoop<Table: IPVSTableAccess> {
                 "file": "\(config.path)", "errors": "\(errors.count)", "first": "\(first)",
             ])
             for error in errors.prefix(10) { daemon.logger.error("config error", metadata: ["error": "\(error)"]) }
+            return false
         }
     }
 

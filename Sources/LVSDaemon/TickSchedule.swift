@@ -21,21 +21,3 @@ public struct TickSchedule: Sendable {
 public enum Trigger: String, Sendable {
     case start, timer, configChanged = "config-changed", hangup
 }
-
-/// The daemon's memory of a desired state that did not converge (refused, or failed): an
-/// event that brings the same state again (the config file touched, not changed) waits for the
-/// timer, so that a failing state is never retried faster than the interval.
-public struct FailureMemory: Sendable {
-    private var failing: DesiredState?
-
-    public init() {}
-
-    public mutating func record(_ state: DesiredState, converged: Bool) {
-        failing = converged ? nil : state
-    }
-
-    /// Whether a reconcile for `trigger` with `state` should wait for the next timed tick.
-    public func defers(_ trigger: Trigger, state: DesiredState) -> Bool {
-        trigger == .configChanged && failing == state
-    }
-}
