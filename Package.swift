@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "LVSConfig", targets: ["LVSConfig"]),
         .library(name: "LVSPlan", targets: ["LVSPlan"]),
         .library(name: "LVSHost", targets: ["LVSHost"]),
+        .library(name: "LVSJSON", targets: ["LVSJSON"]),
         .library(name: "IPVSKernel", targets: ["IPVSKernel"]),
     ],
     dependencies: [
@@ -27,9 +28,10 @@ let package = Package(
         .target(name: "LVSConfig", dependencies: ["LVSModel", "CYAML"], swiftSettings: strict),
         .target(name: "LVSPlan", dependencies: ["LVSModel"], swiftSettings: strict),
         .target(name: "LVSHost", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
+        .target(name: "LVSJSON", dependencies: ["LVSModel", "LVSConfig", "LVSPlan"], swiftSettings: strict),
         .target(name: "IPVSKernel", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
         .executableTarget(name: "lvsctl",
-                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "IPVSKernel", "CMalloc",
+                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "LVSJSON", "IPVSKernel", "CMalloc",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "CMalloc"], swiftSettings: strict),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel"], swiftSettings: strict),
+        .testTarget(name: "LVSJSONTests", dependencies: ["LVSJSON", "LVSPlan", "LVSConfig", "LVSModel"], swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVSKernel", "LVSModel", "LVSConfig", "CNetlink"],

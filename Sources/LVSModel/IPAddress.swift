@@ -38,8 +38,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Parses the textual forms `inet_pton` accepts: a dotted quad (`init(dottedQuad:)`) or
-    /// RFC 4291 IPv6.
+    /// RFC 4291 IPv6. Text holding a NUL is refused, not cut there.
     public init?(_ text: String) {
+        guard !text.utf8.contains(0) else { return nil }
         if text.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }

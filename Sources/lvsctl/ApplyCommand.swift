@@ -2,6 +2,7 @@ import ArgumentParser
 import IPVSKernel
 import LVSConfig
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -11,8 +12,9 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Change the kernel to match the config, or carry out a saved plan.",
         discussion: """
             Shows the plan, asks for confirmation on a terminal (or needs --yes), executes it, then reads the \
-            kernel again and confirms nothing is left to do. A saved PLANFILE is applied only while the kernel \
-            still holds the table it was computed from.
+            kernel again and confirms nothing is left to do. A saved PLANFILE is checked whole before anything \
+            is touched: its changes must be exactly what its target and basis give, and planning its target \
+            against the kernel (and this host) now must give the same plan, which is then what runs.
             """)
 
     @Option(name: [.short, .customLong("file")], help: "The config file to converge to.")
@@ -42,25 +44,23 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
+        // A plan file is read and proven before the lock is taken or the kernel is touched.
+        let saved = try planFile.map(Self.savedPlan)
         _ = try HostLock(path: lockFile)  // held until the process ends
         let host = LinuxHost()
-        // A saved plan carries its host changes; only a config is planned against the host.
-        let reading = LiveRead(host: file == nil ? nil : host)
+        // The host is planned for a config, and for a saved plan that covers it.
+        let reading = LiveRead(host: saved.map(\.coversHost) ?? true ? host : nil)
         let desired = try file.map(Inputs.desiredState)
         timings.lap("load config (reading kernel and host meanwhile)")
         let (kernel, live, hostSnapshot) = try reading.wait()
         timings.lap("rest of reading kernel and host")
-        let plan: Plan
-        let target: DesiredState
-        if let desired {
-            plan = Planner.plan(desired: desired, live: live.table, host: hostSnapshot)
-            target = desired
-        } else {
-            plan = try savedPlan(planFile ?? "", live: live.table)
+        guard let target = desired ?? saved?.target else { throw ExitCode.failure }
+        let plan = Planner.plan(desired: target, live: live.table, host: hostSnapshot)
+        if let saved {
             do {
-                target = try plan.target()
+                try saved.checkCurrent(plan)
             } catch {
-                throw Console.fail("the plan file does not apply to the table it was made from: \(error)")
+                throw Console.fail("\(planFile ?? ""): \(error)")
             }
         }
         if !allowMassDelete {
@@ -89,7 +89,7 @@ struct ApplyCommand: ParsableCommand {
         // The host is read again only where the plan changed it; else the reading from before
         // still stands, and the kernel read gets both CPUs.
         let changedHost = plan.changes.contains { $0.stage != .table }
-        let hostAfter = file == nil ? nil : changedHost ? try Inputs.hostSnapshot(host) : hostSnapshot
+        let hostAfter = hostSnapshot == nil ? nil : changedHost ? try Inputs.hostSnapshot(host) : hostSnapshot
         let after = try verifying.wait().live
         timings.lap("verify: read kernel and host")
         let remaining = Planner.plan(desired: target, live: after.table, host: hostAfter)
@@ -102,18 +102,15 @@ struct ApplyCommand: ParsableCommand {
         Console.end()
     }
 
-    private func savedPlan(_ path: String, live: IPVSTable) throws -> Plan {
+    /// The plan file, read and proven (see `SavedPlan`), or exit 1 with every located reason.
+    private static func savedPlan(_ path: String) throws -> SavedPlan {
         let bytes = try Inputs.contents(of: path, what: "plan file")
-        let plan: Plan
         do {
-            plan = try PlanJSON.decode(bytes)
+            return try SavedPlan.read(bytes, file: path)
         } catch {
-            throw Console.fail("\(path): \(error)")
+            for diagnostic in error.diagnostics { Console.standardError.print(diagnostic) }
+            throw ExitCode.failure
         }
-        guard plan.isCurrent(for: live) else {
-            throw Console.fail("stale plan: the kernel's table changed since '\(path)' was made; run 'lvsctl plan' again")
-        }
-        return plan
     }
 }
 

@@ -79,12 +79,3 @@ extension Console {
         PlanTextRenderer(colored: standardOutput.colored).write(plan, to: &output)
     }
 }
-
-enum JSON {
-    /// Stable output: sorted keys, pretty-printed, no escaped slashes.
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSJSON
 import LVSModel
 
 struct Get: ParsableCommand {
@@ -27,7 +28,7 @@ struct Get: ParsableCommand {
             } : nil
             print(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment), terminator: "")
         case .json:
-            print(try LiveStateJSON.encode(live, statistics: stats))
+            print(try SnapshotJSON.encode(live, statistics: stats))
         case .ipvsadm:
             print(IPVSAdmFormat.save(live.table), terminator: "")
         }

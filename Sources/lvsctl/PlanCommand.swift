@@ -1,6 +1,7 @@
 import ArgumentParser
 import LVSConfig
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -50,7 +51,7 @@ struct PlanCommand: ParsableCommand {
         timings.lap("plan")
         switch output {
         case .text: Console.printPlan(plan)
-        case .json: print(try PlanJSON.encode(plan))
+        case .json: print(try PlanJSON.encode(plan, target: desired, host: host))
         case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
         }
         timings.lap("render")
@@ -61,7 +62,7 @@ struct PlanCommand: ParsableCommand {
         }
         if let out {
             do {
-                try (PlanJSON.encode(plan) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+                try (PlanJSON.encode(plan, target: desired, host: host) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
             } catch {
                 throw Console.fail("cannot write plan file '\(out)': \(error)")
             }
