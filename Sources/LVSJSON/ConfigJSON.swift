@@ -74,8 +74,8 @@ public enum ConfigJSON {
     /// column of the whole file.
     public static func load(_ node: JSONNode, in bytes: [UInt8], file: String) -> ConfigLoadResult {
         var masked = bytes
-        for index in masked.indices where !node.range.contains(index) && masked[index] != UInt8(ascii: "\n") {
-            masked[index] = UInt8(ascii: " ")
+        for outside in [0..<node.range.lowerBound, node.range.upperBound..<masked.count] {
+            for index in outside where masked[index] != UInt8(ascii: "\n") { masked[index] = UInt8(ascii: " ") }
         }
         return ConfigLoader.load(bytes: masked, file: file)
     }

@@ -1,6 +1,5 @@
 public import LVSConfig
 public import LVSModel
-internal import FoundationEssentials
 
 /// The JSON form of a live table: what `lvsctl get --output json` prints and `lvsctl plan
 /// --live FILE` reads back, and a plan file's basis. Services and servers have the config
@@ -215,23 +214,5 @@ extension UInt8 {
     var isNameByte: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "_") || self == UInt8(ascii: "-")
-    }
-}
-
-/// What every document shares: stable text and a checked `format`.
-enum DocumentEncoding {
-    /// Pretty-printed with sorted keys and unescaped slashes: stable for diffs and tests.
-    static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func checkFormat(_ document: JSONObject, _ format: String, producedBy command: String) throws(JSONDocumentError) {
-        let node = try document.required("format")
-        let found = try node.string("format", limit: 64)
-        guard found == format else {
-            throw JSONDocumentError(node.location, "format is '\(JSONReader.shown(found))'; this lvsctl reads '\(format)', as '\(command)' writes it")
-        }
     }
 }

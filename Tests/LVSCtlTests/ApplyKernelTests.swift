@@ -201,7 +201,8 @@ struct ApplyKernelTests {
             original.replacingOccurrences(of: "\"reason\" : \"not in the kernel\"", with: "\"reason\" : \"harmless\""),
             original.replacingOccurrences(of: "\"stage\" : \"before\"",
                                           with: "\"stage\" : \"before\", \"host_actions\" : [ { \"setSysctl\" : { \"key\" : \"//.//.root./ssh.authorized_keys\", \"value\" : \"x\" } } ]"),
-            original.replacingOccurrences(of: "\"port\" : 8080", with: "\"port\" : 22"),
+            // The target alone says weight 5 (the changes show weights as strings).
+            original.replacingOccurrences(of: "\"weight\" : 1\n", with: "\"weight\" : 5\n"),
         ]
         for forged in forgeries {
             #expect(forged != original)
