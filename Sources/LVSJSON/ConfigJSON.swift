@@ -5,7 +5,7 @@ public import LVSModel
 /// docs/schema/config.schema.json describes for the YAML file. JSON is YAML, so it is read back
 /// by the config loader itself, with every check a config file gets.
 public enum ConfigJSON {
-    struct Document: Encodable {
+    struct Document: JSONWritable {
         var version = DesiredState.currentVersion
         var scope: ScopeDocument?
         var extraSchedulers: [String]?
@@ -13,11 +13,6 @@ public enum ConfigJSON {
         var sync: [SyncDocument]?
         var director: DirectorDocument?
         var services: [ServiceDocument]
-
-        enum CodingKeys: String, CodingKey {
-            case version, scope, timeouts, sync, director, services
-            case extraSchedulers = "extra_schedulers"
-        }
 
         init(_ state: DesiredState) {
             if case .limited = state.scope { scope = ScopeDocument(state.scope) }
@@ -31,9 +26,24 @@ public enum ConfigJSON {
                                 fullNAT: state.fullNATServers[$0.key] ?? [])
             }
         }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("version", version)
+                w.member("scope", scope)
+                if let extraSchedulers {
+                    w.key("extra_schedulers")
+                    w.array(extraSchedulers) { $0.string($1) }
+                }
+                w.member("timeouts", timeouts)
+                w.member("sync", sync)
+                w.member("director", director)
+                w.member("services", services)
+            }
+        }
     }
 
-    struct ScopeDocument: Encodable {
+    struct ScopeDocument: JSONWritable {
         var vips: [String]
         var fwmarks: [PortDocument]
 
@@ -42,19 +52,31 @@ public enum ConfigJSON {
             self.vips = vips.map(\.description)
             fwmarks = marks.map(PortDocument.init)
         }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("vips")
+                w.array(vips) { $0.string($1) }
+                w.member("fwmarks", fwmarks)
+            }
+        }
     }
 
-    struct DirectorDocument: Encodable {
+    struct DirectorDocument: JSONWritable {
         var interface: String?
         var address: String?
         var ipForward: Bool?
         var expireNodestConn: Bool?
         var expireQuiescentTemplate: Bool?
 
-        enum CodingKeys: String, CodingKey {
-            case interface, address
-            case ipForward = "ip_forward", expireNodestConn = "expire_nodest_conn"
-            case expireQuiescentTemplate = "expire_quiescent_template"
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("interface", interface)
+                w.member("address", address)
+                w.member("ip_forward", ipForward)
+                w.member("expire_nodest_conn", expireNodestConn)
+                w.member("expire_quiescent_template", expireQuiescentTemplate)
+            }
         }
 
         init(_ director: Director) {
@@ -67,15 +89,17 @@ public enum ConfigJSON {
     }
 
     /// The config document of `state`, as JSON text.
-    public static func encode(_ state: DesiredState) throws -> String { try DocumentEncoding.text(Document(state)) }
+    public static func encode(_ state: DesiredState) -> String { DocumentEncoding.text(Document(state)) }
 
     /// Loads the config document that `node` spans in `bytes` through the config loader. Every
     /// byte outside the node is blanked (newlines kept), so diagnostics carry the line and
     /// column of the whole file.
     public static func load(_ node: JSONNode, in bytes: [UInt8], file: String) -> ConfigLoadResult {
         var masked = bytes
-        for outside in [0..<node.range.lowerBound, node.range.upperBound..<masked.count] {
-            for index in outside where masked[index] != UInt8(ascii: "\n") { masked[index] = UInt8(ascii: " ") }
+        masked.withUnsafeMutableBufferPointer { buffer in
+            for outside in [0..<node.range.lowerBound, node.range.upperBound..<buffer.count] {
+                for index in outside where buffer[index] != UInt8(ascii: "\n") { buffer[index] = UInt8(ascii: " ") }
+            }
         }
         return ConfigLoader.load(bytes: masked, file: file)
     }

@@ -1,12 +1,10 @@
-internal import FoundationEssentials
-
 /// What every document shares: stable text and a checked `format`.
 enum DocumentEncoding {
-    /// Pretty-printed with sorted keys and unescaped slashes: stable for diffs and tests.
-    static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// Pretty-printed, members in a fixed order: stable for diffs and tests.
+    static func text(_ value: some JSONWritable) -> String {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        return writer.text
     }
 
     static func checkFormat(_ document: JSONObject, _ format: String, producedBy command: String) throws(JSONDocumentError) {

@@ -1,20 +1,15 @@
-public import LVSModel
+import LVSModel
 
 /// The part of a host a plan compared: a plan file's `basis.host`. Read back only to re-derive
 /// the plan for the check that the file is consistent; apply then plans against the live host.
 enum HostJSON {
-    struct Document: Encodable {
+    struct Document: JSONWritable {
         var devices: [String: DeviceDocument]
         var addresses: [String: [String]]
         var sysctls: [String: String]
         var defaultGateways: [String: String]
         var guePorts: [UInt16]
         var chains: [ChainDocument]
-
-        enum CodingKeys: String, CodingKey {
-            case devices, addresses, sysctls, chains
-            case defaultGateways = "default_gateways", guePorts = "gue_ports"
-        }
 
         static let keys = ["devices", "addresses", "sysctls", "default_gateways", "gue_ports", "chains"]
 
@@ -26,17 +21,46 @@ enum HostJSON {
             guePorts = host.guePorts
             chains = host.chains.sorted { $0.key.description < $1.key.description }.map(ChainDocument.init)
         }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("devices")
+                w.object { w in
+                    for (name, device) in devices.sorted(by: { $0.key < $1.key }) { w.member(name, device) }
+                }
+                w.key("addresses")
+                w.object { w in
+                    for (name, list) in addresses.sorted(by: { $0.key < $1.key }) {
+                        w.key(name)
+                        w.array(list) { $0.string($1) }
+                    }
+                }
+                w.member("sysctls", sysctls)
+                w.member("default_gateways", defaultGateways)
+                w.key("gue_ports")
+                w.array(guePorts) { $0.number($1) }
+                w.member("chains", chains)
+            }
+        }
     }
 
-    struct DeviceDocument: Encodable {
+    struct DeviceDocument: JSONWritable {
         var kind: String
         var alias: String?
         var up: Bool
 
         init(_ device: HostSnapshot.Device) { (kind, alias, up) = (device.kind, device.alias, device.isUp) }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("kind", kind)
+                w.member("alias", alias)
+                w.member("up", up)
+            }
+        }
     }
 
-    struct ChainDocument: Encodable {
+    struct ChainDocument: JSONWritable {
         var family: String
         var table: String
         var chain: String
@@ -49,6 +73,18 @@ enum HostJSON {
         init(_ entry: (key: FirewallChain, value: HostSnapshot.ChainState)) {
             (family, table, chain, hook) = (entry.key.family.rawValue, entry.key.table, entry.key.name, entry.key.hook)
             (rules, jump) = (entry.value.rules, entry.value.jumpExists)
+        }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("family", family)
+                w.member("table", table)
+                w.member("chain", chain)
+                w.member("hook", hook)
+                w.key("rules")
+                w.array(rules) { $0.string($1) }
+                w.member("jump", jump)
+            }
         }
     }
 

@@ -131,7 +131,16 @@ public struct JSONReader {
             let keyLocation = location
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in double quotes") }
             let key = try string()
-            guard seen.insert(key).inserted else {
+            // Objects hold a handful of keys: a look back is cheaper than hashing each; a large
+            // object gets a set.
+            let repeated: Bool
+            if members.count < 16 {
+                repeated = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                repeated = !seen.insert(key).inserted
+            }
+            guard !repeated else {
                 throw JSONDocumentError(keyLocation, "key '\(Self.shown(key))' is repeated in this object; each key may appear once")
             }
             skipWhitespace()
@@ -219,6 +228,14 @@ public struct JSONReader {
             guard index < bytes.count else { throw error("the document ends inside a string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                // Most strings hold no escape: read them straight from the input.
+                if scalars.isEmpty {
+                    defer { index += 1 }
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                        throw error("a string that is not valid UTF-8")
+                    }
+                    return text
+                }
                 scalars += bytes[runStart..<index]
                 index += 1
                 break

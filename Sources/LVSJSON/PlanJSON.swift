@@ -1,4 +1,4 @@
-public import LVSConfig
+import LVSConfig
 public import LVSModel
 public import LVSPlan
 
@@ -12,95 +12,100 @@ public enum PlanJSON {
 
     /// `target` is nil for plans that are not a config's (a real server's setup); `host` is the
     /// host snapshot the plan was computed against, nil when only the table was planned.
-    public static func encode(_ plan: Plan, target: DesiredState?, host: HostSnapshot?) throws -> String {
-        try DocumentEncoding.text(Document(plan, target: target, host: host))
+    public static func encode(_ plan: Plan, target: DesiredState?, host: HostSnapshot?) -> String {
+        DocumentEncoding.text(Document(plan, target: target, host: host))
     }
 
-    struct Document: Encodable {
-        var format = PlanJSON.format
-        var summary: SummaryDocument
-        var changes: [ChangeDocument]
-        var notManaged: [ServiceKeyDocument]
-        var target: ConfigJSON.Document?
-        var basis: BasisDocument
+    /// Only `summary` and `changes`, as `encode` writes them: what a plan file's are compared with.
+    static func encodeChanges(_ plan: Plan) -> String {
+        DocumentEncoding.text(ChangesDocument(plan: plan))
+    }
 
-        enum CodingKeys: String, CodingKey {
-            case format, summary, changes, target, basis
-            case notManaged = "not_managed"
+    struct ChangesDocument: JSONWritable {
+        var plan: Plan
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("summary", SummaryDocument(plan.summary))
+                w.member("changes", plan.changes.map(ChangeDocument.init))
+            }
         }
+    }
+
+    struct Document: JSONWritable {
+        var plan: Plan
+        var target: DesiredState?
+        var host: HostSnapshot?
 
         static let keys = ["format", "summary", "changes", "not_managed", "target", "basis"]
 
         init(_ plan: Plan, target: DesiredState?, host: HostSnapshot?) {
-            summary = SummaryDocument(plan.summary)
-            changes = plan.changes.map(ChangeDocument.init)
-            notManaged = plan.notManaged.map(ServiceKeyDocument.init)
-            self.target = target.map(ConfigJSON.Document.init)
-            basis = BasisDocument(table: SnapshotJSON.Document(plan.basis), host: host.map(HostJSON.Document.init))
+            (self.plan, self.target, self.host) = (plan, target, host)
         }
 
-        /// `target` is written as `null` when absent, so every plan has the same keys.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(format, forKey: .format)
-            try container.encode(summary, forKey: .summary)
-            try container.encode(changes, forKey: .changes)
-            try container.encode(notManaged, forKey: .notManaged)
-            try container.encode(target, forKey: .target)
-            try container.encode(basis, forKey: .basis)
-        }
-    }
-
-    struct SummaryDocument: Encodable {
-        var create, update, delete, replace: Int
-
-        init(_ summary: Plan.Summary) {
-            (create, update, delete, replace) = (summary.create, summary.update, summary.delete, summary.replace)
+        /// `target` and `basis.host` are written as `null` when absent, so every plan has the same keys.
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("format", PlanJSON.format)
+                w.member("summary", SummaryDocument(plan.summary))
+                w.member("changes", plan.changes.map(ChangeDocument.init))
+                w.member("not_managed", plan.notManaged.map(ServiceKeyDocument.init))
+                w.key("target")
+                if let target { ConfigJSON.Document(target).write(to: &w) } else { w.null() }
+                w.key("basis")
+                w.object { w in
+                    w.member("table", SnapshotJSON.Document(plan.basis))
+                    w.key("host")
+                    if let host { HostJSON.Document(host).write(to: &w) } else { w.null() }
+                }
+            }
         }
     }
 
-    struct BasisDocument: Encodable {
-        var table: SnapshotJSON.Document
-        var host: HostJSON.Document?
+    struct SummaryDocument: JSONWritable {
+        var summary: Plan.Summary
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(table, forKey: .table)
-            try container.encode(host, forKey: .host)
+        init(_ summary: Plan.Summary) { self.summary = summary }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("create", summary.create)
+                w.member("update", summary.update)
+                w.member("delete", summary.delete)
+                w.member("replace", summary.replace)
+            }
         }
-
-        enum CodingKeys: String, CodingKey { case table, host }
     }
 
     /// One change as the operator reviews it. The service's name appears on service changes
     /// only (the target names every service once), so a long name cannot grow the plan per server.
-    struct ChangeDocument: Encodable {
-        var action: String
-        var object: String
-        var stage: String
-        var service: ServiceKeyDocument?
-        var name: String?
-        var server: ServerKeyDocument?
-        var subject: String?
-        var before: [String: String]?
-        var after: [String: String]?
-        var reason: String
+    struct ChangeDocument: JSONWritable {
+        var change: Change
 
-        init(_ change: Change) {
-            action = change.action.rawValue
-            object = change.object.rawValue
-            stage = change.stage.rawValue
-            service = change.service.map(ServiceKeyDocument.init)
-            name = change.object == .service ? change.name : nil
-            server = change.server.map(ServerKeyDocument.init)
-            subject = change.subject
-            before = change.before.map(Self.values)
-            after = change.after.map(Self.values)
-            reason = change.reason
+        init(_ change: Change) { self.change = change }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("action", change.action.rawValue)
+                w.member("object", change.object.rawValue)
+                w.member("stage", change.stage.rawValue)
+                w.member("service", change.service.map(ServiceKeyDocument.init))
+                w.member("name", change.object == .service ? change.name : nil)
+                w.member("server", change.server.map(ServerKeyDocument.init))
+                w.member("subject", change.subject)
+                Self.values("before", change.before, to: &w)
+                Self.values("after", change.after, to: &w)
+                w.member("reason", change.reason)
+            }
         }
 
-        private static func values(_ attributes: [Attribute]) -> [String: String] {
-            Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        /// Attributes as an object, in the order the plan shows them.
+        private static func values(_ name: String, _ attributes: [Attribute]?, to writer: inout JSONWriter) {
+            guard let attributes else { return }
+            writer.key(name)
+            writer.object { w in
+                for attribute in attributes { w.member(attribute.name, attribute.value) }
+            }
         }
     }
 }

@@ -43,8 +43,8 @@ public struct SavedPlan: Sendable {
         let host = try basis.optional("host").map(HostJSON.decode)
         let plan = Planner.plan(desired: target, live: table, host: host)
 
-        let derived = try JSONReader.read(Array(PlanJSON.encode(plan, target: target, host: host).utf8))
-            .object("the derived plan", keys: PlanJSON.Document.keys)
+        let derived = try JSONReader.read(Array(PlanJSON.encodeChanges(plan).utf8))
+            .object("the derived plan", keys: ["summary", "changes"])
         for key in ["summary", "changes"] {
             try same(document.required(key), try derived.required(key), what: key)
         }

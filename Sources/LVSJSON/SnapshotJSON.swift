@@ -1,4 +1,4 @@
-public import LVSConfig
+import LVSConfig
 public import LVSModel
 
 /// The JSON form of a live table: what `lvsctl get --output json` prints and `lvsctl plan
@@ -7,8 +7,8 @@ public import LVSModel
 public enum SnapshotJSON {
     public static let format = "lvsctl-snapshot/1"
 
-    public static func encode(_ state: LiveState, statistics: Bool) throws -> String {
-        try DocumentEncoding.text(Document(state, statistics: statistics))
+    public static func encode(_ state: LiveState, statistics: Bool) -> String {
+        DocumentEncoding.text(Document(state, statistics: statistics))
     }
 
     /// Reads a document written by `encode`. Refuses, at the offending line and column, what
@@ -33,7 +33,7 @@ public enum SnapshotJSON {
         return LiveState(table: table, info: info)
     }
 
-    struct Document: Encodable {
+    struct Document: JSONWritable {
         var format = SnapshotJSON.format
         var kernel: KernelDocument?
         var timeouts: TimeoutsDocument?
@@ -51,14 +51,27 @@ public enum SnapshotJSON {
 
         /// A table without kernel information or counters: a plan file's basis.
         init(_ table: IPVSTable) { self.init(LiveState(table: table), statistics: false) }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("format", format)
+                w.member("kernel", kernel)
+                w.member("timeouts", timeouts)
+                w.member("sync", sync)
+                w.member("services", services)
+            }
+        }
     }
 
-    struct KernelDocument: Encodable {
+    struct KernelDocument: JSONWritable {
         var ipvsVersion: String
         var connectionTableSize: UInt32
 
-        enum CodingKeys: String, CodingKey {
-            case ipvsVersion = "ipvs_version", connectionTableSize = "connection_table_size"
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.member("ipvs_version", ipvsVersion)
+                w.member("connection_table_size", connectionTableSize)
+            }
         }
 
         init(_ info: KernelInfo) { (ipvsVersion, connectionTableSize) = (info.version, info.connectionTableSize) }
@@ -132,7 +145,7 @@ public enum SnapshotJSON {
         var servers: [RealServer] = []
         var seen: [ServerKey: SourceLocation] = [:]
         for item in try node.array("servers") {
-            let fields = try item.object("a server", keys: ServerDocument.CodingKeys.allCases.map(\.rawValue))
+            let fields = try item.object("a server", keys: ServerDocument.keys)
             let address = try fields.required("address").address("server address")
             var server = RealServer(address: address, port: try fields.required("port").integer("server port", in: 0...UInt16.max),
                                     forwarding: try forwarding(fields),

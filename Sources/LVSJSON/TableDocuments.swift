@@ -5,7 +5,7 @@ import LVSModel
 
 /// A virtual service as the config file writes it; `name`, `match` only in configs, `stats`
 /// only in snapshots read with counters.
-struct ServiceDocument: Encodable {
+struct ServiceDocument: JSONWritable {
     var name: String?
     var vip: String?
     var `protocol`: String?
@@ -21,6 +21,24 @@ struct ServiceDocument: Encodable {
 
     static let keys = ["name", "vip", "protocol", "port", "fwmark", "family", "match", "scheduler", "flags",
                        "persistence", "servers", "stats"]
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("name", name)
+            w.member("vip", vip)
+            w.member("protocol", self.protocol)
+            w.member("port", port)
+            w.member("fwmark", fwmark)
+            w.member("family", family)
+            w.member("match", match)
+            w.member("scheduler", scheduler)
+            w.key("flags")
+            w.array(flags) { $0.string($1) }
+            w.member("persistence", persistence)
+            w.member("servers", servers)
+            w.member("stats", stats)
+        }
+    }
 
     init(_ service: VirtualService, name: String? = nil, match: FirewallMatch? = nil, fullNAT: Set<ServerKey> = [],
          statistics: ServiceStatistics? = nil) {
@@ -44,7 +62,7 @@ struct ServiceDocument: Encodable {
 
 /// A real server as the config file writes it: `forward` names the method (`fullnat` in
 /// configs), `tunnel` its encapsulation, thresholds absent when 0.
-struct ServerDocument: Encodable {
+struct ServerDocument: JSONWritable {
     var address: String
     var port: UInt16
     var forward: String
@@ -57,10 +75,23 @@ struct ServerDocument: Encodable {
     var persistentConns: UInt32?
     var stats: CountersDocument?
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case address, port, forward, tunnel, weight, stats
-        case maxConns = "max_conns", minConns = "min_conns", activeConns = "active_conns"
-        case inactiveConns = "inactive_conns", persistentConns = "persistent_conns"
+    static let keys = ["address", "port", "forward", "tunnel", "weight", "max_conns", "min_conns", "active_conns",
+                       "inactive_conns", "persistent_conns", "stats"]
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("address", address)
+            w.member("port", port)
+            w.member("forward", forward)
+            w.member("tunnel", tunnel)
+            w.member("weight", weight)
+            w.member("max_conns", maxConns)
+            w.member("min_conns", minConns)
+            w.member("active_conns", activeConns)
+            w.member("inactive_conns", inactiveConns)
+            w.member("persistent_conns", persistentConns)
+            w.member("stats", stats)
+        }
     }
 
     init(_ server: RealServer, fullNAT: Bool, statistics: ServerStatistics?) {
@@ -78,10 +109,18 @@ struct ServerDocument: Encodable {
     }
 }
 
-struct TunnelDocument: Encodable {
+struct TunnelDocument: JSONWritable {
     var type: String
     var port: UInt16?
     var checksum: String?
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("type", type)
+            w.member("port", port)
+            w.member("checksum", checksum)
+        }
+    }
 
     init(_ tunnel: Tunnel) {
         type = tunnel.typeName
@@ -94,10 +133,18 @@ struct TunnelDocument: Encodable {
 }
 
 /// `netmask` is always a prefix length, which the config accepts for both families.
-struct PersistenceDocument: Encodable {
+struct PersistenceDocument: JSONWritable {
     var timeout: UInt32
     var netmask: Int
     var engine: String?
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("timeout", timeout)
+            w.member("netmask", netmask)
+            w.member("engine", engine)
+        }
+    }
 
     init(_ persistence: Persistence) {
         timeout = persistence.timeout
@@ -106,10 +153,18 @@ struct PersistenceDocument: Encodable {
     }
 }
 
-struct MatchDocument: Encodable {
+struct MatchDocument: JSONWritable {
     var vip: String
     var `protocol`: String
     var ports: [PortDocument]
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("vip", vip)
+            w.member("protocol", self.protocol)
+            w.member("ports", ports)
+        }
+    }
 
     init(_ match: FirewallMatch) {
         vip = match.vip.description
@@ -119,20 +174,19 @@ struct MatchDocument: Encodable {
 }
 
 /// A port (`80`) or a range (`"8000-8080"`), as config lists write them.
-struct PortDocument: Encodable {
+struct PortDocument: JSONWritable {
     var lower: UInt32
     var upper: UInt32
 
     init(_ range: PortRange) { (lower, upper) = (UInt32(range.lower), UInt32(range.upper)) }
     init(_ range: ClosedRange<UInt32>) { (lower, upper) = (range.lowerBound, range.upperBound) }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if lower == upper { try container.encode(lower) } else { try container.encode("\(lower)-\(upper)") }
+    func write(to writer: inout JSONWriter) {
+        if lower == upper { writer.number(lower) } else { writer.string("\(lower)-\(upper)") }
     }
 }
 
-struct TimeoutsDocument: Encodable {
+struct TimeoutsDocument: JSONWritable {
     var tcp: UInt32?
     var tcpfin: UInt32?
     var udp: UInt32?
@@ -140,9 +194,17 @@ struct TimeoutsDocument: Encodable {
     static let keys = ["tcp", "tcpfin", "udp"]
 
     init(_ timeouts: Timeouts) { (tcp, tcpfin, udp) = (timeouts.tcp, timeouts.tcpFin, timeouts.udp) }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("tcp", tcp)
+            w.member("tcpfin", tcpfin)
+            w.member("udp", udp)
+        }
+    }
 }
 
-struct SyncDocument: Encodable {
+struct SyncDocument: JSONWritable {
     var state: String
     var interface: String
     var syncid: UInt32
@@ -152,6 +214,18 @@ struct SyncDocument: Encodable {
     var ttl: UInt8?
 
     static let keys = ["state", "interface", "syncid", "maxlen", "group", "port", "ttl"]
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("state", state)
+            w.member("interface", interface)
+            w.member("syncid", syncid)
+            w.member("maxlen", maxlen)
+            w.member("group", group)
+            w.member("port", port)
+            w.member("ttl", ttl)
+        }
+    }
 
     init(_ daemon: SyncDaemon) {
         state = daemon.state.rawValue
@@ -165,15 +239,19 @@ struct SyncDocument: Encodable {
 }
 
 /// Traffic counters, snake_case.
-struct CountersDocument: Encodable {
+struct CountersDocument: JSONWritable {
     var connections, inPackets, outPackets, inBytes, outBytes: UInt64
     var connectionsPerSecond, inPacketsPerSecond, outPacketsPerSecond, inBytesPerSecond, outBytesPerSecond: UInt64
 
-    enum CodingKeys: String, CodingKey {
-        case connections, inPackets = "in_packets", outPackets = "out_packets", inBytes = "in_bytes", outBytes = "out_bytes"
-        case connectionsPerSecond = "connections_per_second", inPacketsPerSecond = "in_packets_per_second"
-        case outPacketsPerSecond = "out_packets_per_second", inBytesPerSecond = "in_bytes_per_second"
-        case outBytesPerSecond = "out_bytes_per_second"
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            for (name, value) in [("connections", connections), ("in_packets", inPackets), ("out_packets", outPackets),
+                                  ("in_bytes", inBytes), ("out_bytes", outBytes), ("connections_per_second", connectionsPerSecond),
+                                  ("in_packets_per_second", inPacketsPerSecond), ("out_packets_per_second", outPacketsPerSecond),
+                                  ("in_bytes_per_second", inBytesPerSecond), ("out_bytes_per_second", outBytesPerSecond)] {
+                w.member(name, value)
+            }
+        }
     }
 
     init(_ c: Counters) {
@@ -184,12 +262,22 @@ struct CountersDocument: Encodable {
 }
 
 /// A service key in config words: `{ vip, protocol, port }` or `{ fwmark, family }`.
-struct ServiceKeyDocument: Encodable, Equatable {
+struct ServiceKeyDocument: JSONWritable {
     var vip: String?
     var `protocol`: String?
     var port: UInt16?
     var fwmark: UInt32?
     var family: String?
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("vip", vip)
+            w.member("protocol", self.protocol)
+            w.member("port", port)
+            w.member("fwmark", fwmark)
+            w.member("family", family)
+        }
+    }
 
     init(_ key: ServiceKey) {
         switch key {
@@ -202,9 +290,16 @@ struct ServiceKeyDocument: Encodable, Equatable {
 }
 
 /// A server key: `{ address, port }`.
-struct ServerKeyDocument: Encodable, Equatable {
+struct ServerKeyDocument: JSONWritable {
     var address: String
     var port: UInt16
 
     init(_ key: ServerKey) { (address, port) = (key.address.description, key.port) }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("address", address)
+            w.member("port", port)
+        }
+    }
 }

@@ -28,7 +28,7 @@ struct Get: ParsableCommand {
             } : nil
             print(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment), terminator: "")
         case .json:
-            print(try SnapshotJSON.encode(live, statistics: stats))
+            print(SnapshotJSON.encode(live, statistics: stats))
         case .ipvsadm:
             print(IPVSAdmFormat.save(live.table), terminator: "")
         }

@@ -51,7 +51,7 @@ struct PlanCommand: ParsableCommand {
         timings.lap("plan")
         switch output {
         case .text: Console.printPlan(plan)
-        case .json: print(try PlanJSON.encode(plan, target: desired, host: host))
+        case .json: print(PlanJSON.encode(plan, target: desired, host: host))
         case .ipvsadm: print(IPVSAdmFormat.script(plan.operations), terminator: "")
         }
         timings.lap("render")

@@ -28,7 +28,7 @@ struct RealServerPlanCommand: ParsableCommand {
             let host = try options.snapshot(LinuxHost(), for: setup)
             let plan = setup.plan(against: host)
             if output == .json {
-                print(try PlanJSON.encode(plan, target: nil, host: host))
+                print(PlanJSON.encode(plan, target: nil, host: host))
             } else {
                 Console.printPlan(plan)
             }

@@ -26,7 +26,7 @@ struct Validate: ParsableCommand {
                 console.write("\(result.errors.count) error\(result.errors.count == 1 ? "" : "s") in \(file)\n")
             }
         case .json:
-            Console.standardOutput.write(try ValidationJSON.encode(file: file, result: result) + "\n")
+            Console.standardOutput.write(ValidationJSON.encode(file: file, result: result) + "\n")
         }
         if !result.errors.isEmpty { throw ExitCode.failure }
     }

@@ -44,8 +44,8 @@ import Testing
         let live = SnapshotJSONTests.table
         for (index, file) in exampleFiles.enumerated() {
             let target = try #require(ConfigLoader.load(path: file.path).state)
-            targets.append(("target-\(index).json", try ConfigJSON.encode(target)))
-            plans.append(("plan-\(index).json", try PlanJSON.encode(Planner.plan(desired: target, live: live), target: target, host: nil)))
+            targets.append(("target-\(index).json", ConfigJSON.encode(target)))
+            plans.append(("plan-\(index).json", PlanJSON.encode(Planner.plan(desired: target, live: live), target: target, host: nil)))
         }
         let director = try config(directorConfig)
         let host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: false)],
@@ -53,10 +53,10 @@ import Testing
                                 sysctls: ["net.ipv4.ip_forward": "0"], defaultGateways: [.ipv4: IPAddress("192.0.2.1")!],
                                 guePorts: [6080],
                                 chains: [.marks(.ipv4): .init(rules: ["-d 198.51.100.9/32 -p tcp -j MARK --set-xmark 0x9/0xffffffff"], jumpExists: true)])
-        plans.append(("director.json", try PlanJSON.encode(Planner.plan(desired: director, live: live, host: host), target: director, host: host)))
-        plans.append(("real-server.json", try PlanJSON.encode(Plan(changes: [], notManaged: [], scope: .all, basis: IPVSTable()),
+        plans.append(("director.json", PlanJSON.encode(Planner.plan(desired: director, live: live, host: host), target: director, host: host)))
+        plans.append(("real-server.json", PlanJSON.encode(Plan(changes: [], notManaged: [], scope: .all, basis: IPVSTable()),
                                                                 target: nil, host: host)))
-        targets.append(("director-target.json", try ConfigJSON.encode(director)))
+        targets.append(("director-target.json", ConfigJSON.encode(director)))
         let planResult = try check("plan.schema.json", plans)
         #expect(planResult.status == 0, "\(planResult.error)")
         let targetResult = try check("config.schema.json", targets)
@@ -70,8 +70,8 @@ import Testing
         let state = LiveState(table: table, info: KernelInfo(version: "1.2.1", connectionTableSize: 4096),
                               statistics: [table.services[0].key: statistics])
         let result = try check("snapshot.schema.json", [
-            ("plain.json", try SnapshotJSON.encode(state, statistics: false)),
-            ("stats.json", try SnapshotJSON.encode(state, statistics: true)),
+            ("plain.json", SnapshotJSON.encode(state, statistics: false)),
+            ("stats.json", SnapshotJSON.encode(state, statistics: true)),
         ])
         #expect(result.status == 0, "\(result.error)")
     }
@@ -80,14 +80,14 @@ import Testing
         let valid = ConfigLoader.load(bytes: Array(directorConfig.utf8), file: "good.yaml")
         let invalid = ConfigLoader.load(bytes: Array("version: 1\nservices:\n  - { vip: 198.51.100.1, port: 80, scheduler: wrrr }\n".utf8), file: "bad.yaml")
         let result = try check("validation.schema.json", [
-            ("valid.json", try ValidationJSON.encode(file: "good.yaml", result: valid)),
-            ("invalid.json", try ValidationJSON.encode(file: "bad.yaml", result: invalid)),
+            ("valid.json", ValidationJSON.encode(file: "good.yaml", result: valid)),
+            ("invalid.json", ValidationJSON.encode(file: "bad.yaml", result: invalid)),
         ])
         #expect(result.status == 0, "\(result.error)")
     }
 
     @Test func aDocumentThatDoesNotMatchFailsTheCheck() throws {
-        let text = try SnapshotJSON.encode(LiveState(table: SnapshotJSONTests.table), statistics: false)
+        let text = SnapshotJSON.encode(LiveState(table: SnapshotJSONTests.table), statistics: false)
         let result = try check("snapshot.schema.json", [("bad.json", text.replacingOccurrences(of: "\"flags\"", with: "\"schedulerFlags\""))])
         #expect(result.status == 1)
         #expect(result.error.contains("schedulerFlags"), "\(result.error)")
