@@ -68,7 +68,7 @@ for ((run = 1; run <= runs; run++)); do
 done
 
 last=bench-apply-$runs
-writes=$(in_ns "$last" "$lvsctl" plan -f "$work/changed.yaml" --output json | grep -c '"updateServer"' || true)
+writes=$(in_ns "$last" "$lvsctl" plan -f "$work/changed.yaml" --output ipvsadm | grep -c '^ipvsadm ' || true)
 in_ns "$last" "$lvsctl" apply -f "$work/changed.yaml" --yes > "$work/apply-one.txt"
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

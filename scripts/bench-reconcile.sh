@@ -38,7 +38,8 @@ in_ns "$lvsctl" apply -f "$work/table.yaml" --yes --allow-mass-delete --lock-fil
 echo "table: $services services x $servers_per_service servers, applied"
 
 # The daemon ticks back to back: each tick is longer than the interval.
-in_ns "$lvsctl" reconcile -f "$work/table.yaml" --interval 1 --listen "127.0.0.1:$port" --lock-file "$work/lock" 2> "$work/log" &
+# `ip netns exec` becomes lvsctl (exec), so $! is the daemon's pid.
+ip netns exec "$ns" "$lvsctl" reconcile -f "$work/table.yaml" --interval 1 --listen "127.0.0.1:$port" --lock-file "$work/lock" 2> "$work/log" &
 pid=$!
 ticks_done() { grep -c 'msg=reconcile ' "$work/log" || true; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat"; }

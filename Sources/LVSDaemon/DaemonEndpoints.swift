@@ -1,5 +1,5 @@
 internal import Glibc
-import LVSPlan
+import LVSJSON
 
 /// What the daemon serves over HTTP (docs/operations.md).
 public enum DaemonEndpoints {
@@ -11,9 +11,9 @@ public enum DaemonEndpoints {
             let health = status.health()
             return HTTPResponse(status: health.healthy ? 200 : 503, text: (health.healthy ? "ok: " : "unhealthy: ") + health.reason + "\n")
         case "/plan":
-            guard let plan = status.lastPlan else { return HTTPResponse(status: 503, text: "no plan computed yet\n") }
-            guard let json = try? PlanJSON.encode(plan) else { return HTTPResponse(status: 500, text: "the plan could not be encoded\n") }
-            return HTTPResponse(status: 200, contentType: "application/json", body: Array((json + "\n").utf8))
+            guard let (plan, target, host) = status.lastPlan else { return HTTPResponse(status: 503, text: "no plan computed yet\n") }
+            return HTTPResponse(status: 200, contentType: "application/json",
+                                body: Array((PlanJSON.encode(plan, target: target, host: host) + "\n").utf8))
         case "/":
             return HTTPResponse(status: 200, text: "lvsctl reconcile: /metrics /healthz /plan\n")
         default:

@@ -1,4 +1,5 @@
 public import LVSEngine
+public import LVSModel
 public import LVSPlan
 internal import Synchronization
 
@@ -16,6 +17,8 @@ public final class DaemonStatus: Sendable {
         public var tickStarted: ContinuousClock.Instant?
         /// Why the config file is not in use, while it is invalid.
         public var configProblem: String?
+        /// What the last plan was made for and against: the desired state and the host as read.
+        public var basis: (target: DesiredState, host: HostSnapshot?)?
     }
 
     private let state = Mutex(Snapshot())
@@ -28,8 +31,12 @@ public final class DaemonStatus: Sendable {
 
     public func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
 
-    /// The last plan computed, for `/plan`.
-    public var lastPlan: Plan? { snapshot.lastOutcome?.plan }
+    /// The last plan computed, with its target and host, for `/plan`.
+    public var lastPlan: (plan: Plan, target: DesiredState, host: HostSnapshot?)? {
+        let snapshot = self.snapshot
+        guard let plan = snapshot.lastOutcome?.plan, let basis = snapshot.basis else { return nil }
+        return (plan, basis.target, basis.host)
+    }
 
     /// Healthy while the last successful reconcile is younger than twice the interval plus its
     /// own duration (the way kube-proxy's `/healthz` judges its sync loop); else why not.

@@ -164,10 +164,13 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         defer { lock.release() }
         let started = ContinuousClock.now
         daemon.status.update { $0.tickStarted = started }
-        let (makeReconciler, options, metrics) = (daemon.makeReconciler, daemon.settings.options, daemon.metrics)
+        let (makeReconciler, options, metrics, status) = (daemon.makeReconciler, daemon.settings.options, daemon.metrics, daemon.status)
         let outcome = await Self.offload {
             var reconciler = makeReconciler(options)
-            reconciler.observe = { metrics.recordTable($0, desired: desired) }
+            reconciler.observe = { live, host in
+                metrics.recordTable(live, desired: desired)
+                status.update { $0.basis = (desired, host) }
+            }
             return reconciler.run(load: { desired })
         }
         let elapsed = ContinuousClock.now - started

@@ -13,8 +13,9 @@ public struct Reconciler<Table: IPVSTableAccess> {
     /// Refuses a plan before anything is written: a saved plan runs only while planning its
     /// target again gives the same plan.
     public var admit: (Plan) -> Refusal? = { _ in nil }
-    /// Sees the director as read, before anything is planned (the daemon exports its counters).
-    public var observe: (LiveState) -> Void = { _ in }
+    /// Sees the director as read, before anything is planned (the daemon exports its counters
+    /// and serves the plan with what it was planned against).
+    public var observe: (LiveState, HostSnapshot?) -> Void = { _, _ in }
 
     public init(connect: @escaping () throws(IPVSError) -> Table, host: (any HostAccess)?, options: ReconcileOptions) {
         self.connect = connect
@@ -50,7 +51,7 @@ public struct Reconciler<Table: IPVSTableAccess> {
         case .failure(let failure): return .failed(ReconcileFailure(stage: .read, message: failure.description))
         }
         phase("rest of reading kernel and host")
-        observe(director.live)
+        observe(director.live, director.host)
         return reconcile(director, to: desired, review: review, phase: phase)
     }
 

@@ -1,7 +1,9 @@
 public import LVSModel
 
 extension LinuxHost {
+    /// Carries out `action` after checking it has a shape lvsctl's planners emit (`check()`).
     public func perform(_ action: HostAction) throws(HostError) {
+        try action.check()
         switch action {
         case .createDevice(let name, let kind):
             try createDevice(name, kind: kind)

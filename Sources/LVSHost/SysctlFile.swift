@@ -10,9 +10,10 @@ enum SysctlFile {
     }
 
     /// The value with its trailing newline removed, or nil when the file does not exist (a
-    /// device not created yet, a module not loaded) or cannot be read.
+    /// device not created yet, a module not loaded) or cannot be read, or the key is not one
+    /// lvsctl may touch (`HostAction.isSysctlKey`).
     static func read(_ key: String) -> String? {
-        guard let file = fopen(path(key), "r") else { return nil }
+        guard HostAction.isSysctlKey(key), let file = fopen(path(key), "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -26,6 +27,7 @@ enum SysctlFile {
     }
 
     static func write(_ key: String, _ value: String) throws(HostError) {
+        try HostAction.setSysctl(key: key, value: value).check()
         let target = path(key)
         let action = "write \(value) to \(target)"
         let fd = open(target, O_WRONLY | O_CLOEXEC)

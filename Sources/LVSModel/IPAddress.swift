@@ -38,8 +38,8 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Parses the textual forms `inet_pton` accepts: a dotted quad (`init(dottedQuad:)`) or
-    /// RFC 4291 IPv6.
-    /// Any other character, a NUL among them, is refused: `inet_pton` would read only up to it.
+    /// RFC 4291 IPv6. Any other character, a NUL among them, is refused: `inet_pton` would
+    /// read only up to it.
     public init?(_ text: String) {
         if text.utf8.contains(UInt8(ascii: ":")) {
             guard text.utf8.allSatisfy({ Self.isIPv6Character($0) }) else { return nil }

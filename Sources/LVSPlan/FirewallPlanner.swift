@@ -5,7 +5,7 @@ public import LVSModel
 /// lvsctl writes is exactly what it reads back.
 public enum FirewallPlanner {
     /// Every chain lvsctl may own; all are read so that rules the file dropped are seen.
-    public static let chains = AddressFamily.allCases.flatMap { [FirewallChain.marks($0), .fullNAT($0)] }
+    public static let chains = FirewallChain.owned
 
     /// The rules each chain should hold.
     public static func rules(for desired: DesiredState) -> [FirewallChain: [String]] {

@@ -16,9 +16,13 @@ public struct MassDeletion: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Plan {
-    /// Services the plan deletes outright; a replacement re-creates its service and is not counted.
+    /// Services the plan's kernel writes delete outright, counted from the operations rather
+    /// than the changes' labels; a replacement re-creates its service and is not counted.
     public var deletedServiceCount: Int {
-        changes.count { $0.object == .service && $0.action == .delete }
+        changes.count { change in
+            change.operations.contains { if case .deleteService = $0 { true } else { false } }
+                && !change.operations.contains { if case .addService = $0 { true } else { false } }
+        }
     }
 
     /// Throws when the plan deletes more than half of the managed services, or all of them.

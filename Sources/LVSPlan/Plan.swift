@@ -1,7 +1,8 @@
 public import LVSModel
 
 /// What apply will do, as a value: rendered for people, saved to a file, compared in tests,
-/// and executed exactly as it stands.
+/// and executed exactly as it stands. A saved plan is derived again before it runs (see
+/// `LVSJSON.SavedPlan`), so the value executed is always one the planner made.
 public struct Plan: Hashable, Sendable, Codable {
     /// In execution order.
     public var changes: [Change]
@@ -10,7 +11,7 @@ public struct Plan: Hashable, Sendable, Codable {
     /// The scope the plan was computed with.
     public var scope: Scope
     /// The managed part of the live table the plan was computed from. A saved plan is applied
-    /// only while the kernel still holds exactly this.
+    /// only while planning against the kernel still gives this basis and these changes.
     public var basis: IPVSTable
 
     public init(changes: [Change], notManaged: [ServiceKey], scope: Scope, basis: IPVSTable) {
@@ -51,26 +52,5 @@ public struct Plan: Hashable, Sendable, Codable {
                 }
             }
         }
-    }
-}
-
-extension Plan {
-    /// The part of `live` this plan manages, shaped like `basis`: services in scope, and
-    /// timeouts and sync daemons only where the plan read them.
-    public func managedPart(of live: IPVSTable) -> IPVSTable {
-        IPVSTable(services: live.services.filter { scope.contains($0.key) },
-                  timeouts: basis.timeouts == nil ? nil : live.timeouts,
-                  syncDaemons: basis.syncDaemons == nil ? nil : live.syncDaemons)
-    }
-
-    /// Whether the kernel still holds what the plan was computed from; a saved plan applied to
-    /// anything else could do what nobody reviewed.
-    public func isCurrent(for live: IPVSTable) -> Bool { managedPart(of: live) == basis }
-
-    /// The desired state this plan leads to: its basis with every operation carried out.
-    public func target() throws(IPVSError) -> DesiredState {
-        let table = InMemoryTable(basis)
-        for operation in operations { try table.perform(operation) }
-        return DesiredState(scope: scope, table: table.table)
     }
 }

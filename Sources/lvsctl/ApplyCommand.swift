@@ -3,6 +3,7 @@ import IPVSKernel
 import LVSConfig
 import LVSEngine
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -12,8 +13,9 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Change the kernel to match the config, or carry out a saved plan.",
         discussion: """
             Shows the plan, asks for confirmation on a terminal (or needs --yes), executes it, then reads the \
-            kernel again and confirms nothing is left to do. A saved PLANFILE is applied only while the kernel \
-            still holds the table it was computed from.
+            kernel again and confirms nothing is left to do. A saved PLANFILE is checked whole before anything \
+            is touched: its changes must be exactly what its target and basis give, and planning its target \
+            against the kernel (and this host) now must give the same plan, which is then what runs.
             """)
 
     @Option(name: [.short, .customLong("file")], help: "The config file to converge to.")
@@ -43,17 +45,22 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
-        // A plan file is read before the lock is taken or the kernel is touched.
+        // A plan file is read and proven before the lock is taken or the kernel is touched.
         let saved = try planFile.map(Self.savedPlan)
         _ = try DirectorLock.forCommand(path: lockFile)  // held until the process ends
-        // A saved plan covers the table; only a config is planned against the host.
+        // The host is planned for a config, and for a saved plan that covers it.
         let options = ReconcileOptions(allowMassDeletion: allowMassDelete, drain: drain.map { DrainPolicy(timeout: .seconds($0)) })
-        var reconciler = Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() }, host: saved == nil ? LinuxHost() : nil,
-                                    options: options)
-        if let (path, plan, _) = saved {
+        var reconciler = Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() },
+                                    host: saved.map(\.coversHost) ?? true ? LinuxHost() : nil, options: options)
+        if let saved, let path = planFile {
+            // Only a plan equal to the one the operator reviewed runs.
             reconciler.admit = { current in
-                current.changes == plan.changes ? nil
-                    : .stale("stale plan: the kernel's table changed since '\(path)' was made; run 'lvsctl plan' again")
+                do {
+                    try saved.checkCurrent(current)
+                    return nil
+                } catch {
+                    return .stale("\(path): \(error)")
+                }
             }
         }
         let review = Reconciler<IPVSKernel>.Review(show: Console.printPlan,
@@ -92,14 +99,14 @@ struct ApplyCommand: ParsableCommand {
         }
     }
 
-    /// A plan file: its path, the plan and the state it leads to.
-    private static func savedPlan(_ path: String) throws -> (path: String, plan: Plan, target: DesiredState) {
+    /// The plan file, read and proven (see `SavedPlan`), or exit 1 with every located reason.
+    private static func savedPlan(_ path: String) throws -> SavedPlan {
         let bytes = try Inputs.contents(of: path, what: "plan file")
         do {
-            let plan = try PlanJSON.decode(bytes)
-            return (path, plan, try plan.target())
+            return try SavedPlan.read(bytes, file: path)
         } catch {
-            throw Console.fail("\(path): \(error)")
+            for diagnostic in error.diagnostics { Console.standardError.print(diagnostic) }
+            throw ExitCode.failure
         }
     }
 }

@@ -108,12 +108,3 @@ extension Console {
     /// Writes `text` and a line break to standard output.
     static func printLine(_ text: String) { standardOutput.write(text + "\n") }
 }
-
-enum JSON {
-    /// Stable output: sorted keys, pretty-printed, no escaped slashes.
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSJSON
 import LVSModel
 
 struct Get: ParsableCommand {
@@ -27,7 +28,7 @@ struct Get: ParsableCommand {
             } : nil
             Console.standardOutput.write(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment))
         case .json:
-            Console.printLine(try LiveStateJSON.encode(live, statistics: stats))
+            Console.printLine(SnapshotJSON.encode(live, statistics: stats))
         case .ipvsadm:
             Console.standardOutput.write(IPVSAdmFormat.save(live.table))
         }

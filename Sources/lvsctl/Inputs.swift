@@ -2,6 +2,7 @@ import ArgumentParser
 import IPVSKernel
 import LVSConfig
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -25,14 +26,16 @@ enum Inputs {
         }
     }
 
-    /// A table saved by `ipvsadm -Sn` or `lvsctl get --output json`, told apart by content.
+    /// A table saved by `ipvsadm -Sn` or `lvsctl get --output json`, told apart by content
+    /// (a byte-order mark before the JSON is skipped).
     static func snapshot(_ path: String) throws -> LiveState {
         let bytes = try contents(of: path, what: "snapshot")
-        if bytes.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{") {
+        if JSONReader.looksLikeObject(bytes) {
             do {
-                return try LiveStateJSON.decode(bytes)
+                return try SnapshotJSON.decode(bytes)
             } catch {
-                throw Console.fail("\(path): not a valid lvsctl JSON snapshot: \(error)")
+                Console.standardError.print(error.diagnostic(file: path))
+                throw ExitCode.failure
             }
         }
         let result = IPVSAdmFormat.parse(String(decoding: bytes, as: UTF8.self), file: path)

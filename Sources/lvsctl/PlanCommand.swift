@@ -2,6 +2,7 @@ import ArgumentParser
 import LVSConfig
 import LVSEngine
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -52,7 +53,7 @@ struct PlanCommand: ParsableCommand {
         timings.lap("plan")
         switch output {
         case .text: Console.printPlan(plan)
-        case .json: Console.printLine(try PlanJSON.encode(plan))
+        case .json: Console.printLine(PlanJSON.encode(plan, target: desired, host: host))
         case .ipvsadm: Console.standardOutput.write(IPVSAdmFormat.script(plan.operations))
         }
         timings.lap("render")
@@ -61,7 +62,8 @@ struct PlanCommand: ParsableCommand {
         } catch {
             Console.standardError.write("lvsctl: warning: apply will refuse this plan: \(error)\n")
         }
-        if let out, case .failure(let failure) = OutputFile.write(Array((try PlanJSON.encode(plan) + "\n").utf8), to: out) {
+        if let out, case .failure(let failure) = OutputFile.write(Array((PlanJSON.encode(plan, target: desired, host: host) + "\n").utf8),
+                                                                  to: out) {
             throw Console.fail("cannot write plan file '\(out)': \(failure)")
         }
         Console.end(detailedExitcode && !plan.isEmpty ? 2 : 0)

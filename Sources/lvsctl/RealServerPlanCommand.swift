@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSHost
+import LVSJSON
 import LVSModel
 import LVSPlan
 
@@ -24,9 +25,10 @@ struct RealServerPlanCommand: ParsableCommand {
             Console.standardOutput.write(RealServerScript.render(setup.plan(against: HostSnapshot()), node: options.nodeAddress,
                                                                  file: options.file, warnings: setup.warnings))
         case .text, .json:
-            let plan = setup.plan(against: try options.snapshot(LinuxHost(), for: setup))
+            let host = try options.snapshot(LinuxHost(), for: setup)
+            let plan = setup.plan(against: host)
             if output == .json {
-                Console.printLine(try PlanJSON.encode(plan))
+                Console.printLine(PlanJSON.encode(plan, target: nil, host: host))
             } else {
                 Console.printPlan(plan)
             }

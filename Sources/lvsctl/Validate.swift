@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSJSON
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +26,7 @@ struct Validate: ParsableCommand {
                 console.write("\(result.errors.count) error\(result.errors.count == 1 ? "" : "s") in \(file)\n")
             }
         case .json:
-            let report = ValidationReport(file: file, valid: result.errors.isEmpty, diagnostics: result.diagnostics)
-            Console.standardOutput.write(try JSON.encode(report) + "\n")
+            Console.standardOutput.write(ValidationJSON.encode(file: file, result: result) + "\n")
         }
         if !result.errors.isEmpty { throw ExitCode.failure }
     }
@@ -37,9 +37,3 @@ enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
-/// The JSON form of `validate --output json`.
-struct ValidationReport: Encodable {
-    var file: String
-    var valid: Bool
-    var diagnostics: [Diagnostic]
-}

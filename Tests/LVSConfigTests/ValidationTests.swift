@@ -1,4 +1,5 @@
 import LVSConfig
+import LVSModel
 import Testing
 
 /// One invalid file and what its first error must say, and where.
@@ -151,7 +152,8 @@ let invalidCases: [InvalidCase] = [
 
 @Suite("validation rules")
 struct ValidationTests {
-    @Test(arguments: invalidCases)
+    /// Also the hostile cases (HostileInputTests.swift): no diagnostic echoes a control character.
+    @Test(arguments: invalidCases + hostileCases)
     func rejects(_ invalid: InvalidCase) throws {
         let result = load(invalid.yaml)
         #expect(result.state == nil)
@@ -160,6 +162,7 @@ struct ValidationTests {
         #expect(first.line == invalid.line, "\(first)")
         if let column = invalid.column { #expect(first.column == column, "\(first)") }
         #expect(first.file == "test.yaml")
+        #expect(!result.diagnostics.contains { !DisplayText.isPrintable($0.description) }, "a diagnostic echoes a control character")
     }
 
     @Test("several errors are reported in one run, in file order")

@@ -182,6 +182,52 @@ struct ApplyKernelTests {
         #expect(try lvsctl("plan", "-f", example("dr-weighted-persistent"), "--detailed-exitcode").status == 0)
     }
 
+    @Test("a forged plan file is refused before anything is touched; a plan whose host part changed is stale")
+    func forgedAndStaleHostPlans() throws {
+        try ipvsadm(nil, "-C")
+        try ip(nil, "link", "del", "lvsforge0")
+        let config = try temporaryFile("forge.yaml", """
+            version: 1
+            director: { interface: lvsforge0, address: 203.0.113.1 }
+            services:
+              - { name: web, vip: 198.51.100.70, port: 80, servers: [ { address: 203.0.113.11, port: 8080, forward: nat } ] }
+
+            """)
+        let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-\(UUID().uuidString).json").path
+        #expect(try lvsctl("plan", "-f", config, "--out", planFile).status == 0)
+        let original = try String(contentsOfFile: planFile, encoding: .utf8)
+        #expect(original.contains("\"subject\" : \"device lvsforge0\""), "\(original)")
+        let forgeries = [
+            original.replacingOccurrences(of: "\"reason\" : \"not in the kernel\"", with: "\"reason\" : \"harmless\""),
+            original.replacingOccurrences(of: "\"stage\" : \"before\"",
+                                          with: "\"stage\" : \"before\", \"host_actions\" : [ { \"setSysctl\" : { \"key\" : \"//.//.root./ssh.authorized_keys\", \"value\" : \"x\" } } ]"),
+            // The target alone says weight 5 (the changes show weights as strings).
+            original.replacingOccurrences(of: "\"weight\" : 1\n", with: "\"weight\" : 5\n"),
+        ]
+        for forged in forgeries {
+            #expect(forged != original)
+            try forged.write(toFile: planFile, atomically: true, encoding: .utf8)
+            let refused = try run(lvsctlBinary, ["apply", planFile, "--yes"])
+            #expect(refused.status == 1)
+            #expect(refused.error.contains("\(planFile):"), "\(refused.error)")
+            #expect(try ipvsadm(nil, "-Sn").output.isEmpty)
+            #expect(try ip(nil, "link", "show", "lvsforge0").status != 0, "the forged plan created lvsforge0")
+        }
+
+        try original.write(toFile: planFile, atomically: true, encoding: .utf8)
+        try ip(nil, "link", "add", "lvsforge0", "type", "dummy")
+        let stale = try run(lvsctlBinary, ["apply", planFile, "--yes"])
+        #expect(stale.status == 1)
+        #expect(stale.error.contains("stale plan: this host's VIPs, sysctls or firewall chains changed"), "\(stale.error)")
+        #expect(try ipvsadm(nil, "-Sn").output.isEmpty)
+        try ip(nil, "link", "del", "lvsforge0")
+        let applied = try run(lvsctlBinary, ["apply", planFile, "--yes"])
+        #expect(applied.status == 0, "\(applied.output)\(applied.error)")
+        #expect(try lvsctl("plan", "-f", config, "--detailed-exitcode").status == 0)
+        try ipvsadm(nil, "-C")
+        try ip(nil, "link", "del", "lvsforge0")
+    }
+
     @Test("without a terminal apply needs --yes; a held lock stops a second apply")
     func confirmationAndLock() throws {
         try ipvsadm(nil, "-C")

@@ -20,6 +20,7 @@ struct CommandTests {
         #expect(json.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         #expect(report["valid"] as? Bool == false)
+        #expect(report["format"] as? String == "lvsctl-validation/1")
         let first = try #require((report["diagnostics"] as? [[String: Any]])?.first)
         #expect(first["line"] as? Int == 3 && first["column"] as? Int == 47)
     }
@@ -42,7 +43,10 @@ struct CommandTests {
         #expect(changes.first?["action"] as? String == "update")
         #expect((changes.first?["before"] as? [String: String])?["scheduler"] == "rr")
         #expect((changes.first?["after"] as? [String: String])?["scheduler"] == "wlc")
-        #expect(changes.contains { $0["server"] as? String == "203.0.113.99:8080" && $0["action"] as? String == "delete" })
+        #expect(changes.contains {
+            let server = $0["server"] as? [String: Any]
+            return server?["address"] as? String == "203.0.113.99" && server?["port"] as? Int == 8080 && $0["action"] as? String == "delete"
+        })
 
         let same = try temporaryFile("same.txt", try expectedTable("nat-web-farm"))
         #expect(try lvsctl("plan", "-f", example("nat-web-farm"), "--live", same, "--detailed-exitcode").status == 0)
@@ -80,6 +84,41 @@ struct CommandTests {
         #expect(try lvsctl("validate", "-f", config).status == 0)
         let plan = try lvsctl("plan", "-f", config, "--live", saved, "--detailed-exitcode")
         #expect(plan.status == 0, "\(plan.output)\(plan.error)")
+    }
+
+    @Test("a JSON snapshot: a byte-order mark is read as JSON; repeats and syntax errors are refused at FILE:LINE:COLUMN")
+    func jsonSnapshots() throws {
+        let service = "{ \"vip\": \"198.51.100.10\", \"protocol\": \"tcp\", \"port\": 80, \"scheduler\": \"rr\", \"flags\": [], \"servers\": [] }"
+        let document = "{ \"format\": \"lvsctl-snapshot/1\",\n  \"services\": [\n    \(service)\n  ] }\n"
+        let bom = try temporaryFile("bom.json", "\u{FEFF}" + document)
+        let planned = try lvsctl("plan", "-f", example("nat-web-farm"), "--live", bom, "--output", "json")
+        #expect(planned.status == 0, "\(planned.error)")
+        #expect(planned.output.contains("lvsctl-plan/2"))
+
+        let twice = try temporaryFile("twice.json", document.replacingOccurrences(of: service, with: service + ",\n    " + service))
+        let repeated = try lvsctl("plan", "-f", example("nat-web-farm"), "--live", twice)
+        #expect(repeated.status == 1)
+        #expect(repeated.error.contains("\(twice):4:5: error: service tcp/198.51.100.10:80 is listed twice"), "\(repeated.error)")
+
+        let broken = try temporaryFile("broken.json", "{ \"format\": \"lvsctl-snapshot/1\",\n  \"services\": [ { ] }\n")
+        let syntax = try lvsctl("plan", "-f", example("nat-web-farm"), "--live", broken)
+        #expect(syntax.status == 1)
+        #expect(syntax.error.contains("\(broken):2:19: error:"), "\(syntax.error)")
+    }
+
+    @Test("apply refuses a forged plan file before it takes the lock or opens the kernel")
+    func forgedPlanFileIsReadFirst() throws {
+        let snapshot = try temporaryFile("empty.txt", "")
+        let planFile = try temporaryFile("plan.json", "")
+        #expect(try lvsctl("plan", "-f", example("nat-web-farm"), "--live", snapshot, "--out", planFile).status == 0)
+        let original = try String(contentsOfFile: planFile, encoding: .utf8)
+        try original.replacingOccurrences(of: "\"weight\" : \"2\"", with: "\"weight\" : \"1\"")
+            .write(toFile: planFile, atomically: true, encoding: .utf8)
+        let result = try lvsctl("apply", planFile, "--yes", "--lock-file", "/nonexistent/lvsctl.lock")
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(planFile):"), "\(result.error)")
+        #expect(result.error.contains("not what the plan's target and basis give"), "\(result.error)")
+        #expect(!result.error.contains("lock"), "\(result.error)")
     }
 
     @Test("apply needs -f or a plan file, not both")

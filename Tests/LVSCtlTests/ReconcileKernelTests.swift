@@ -91,19 +91,31 @@ struct ReconcileKernelTests {
         #expect(rename(path + ".new", path) == 0)
     }
 
+    /// A fresh folder holding `lb.yaml` with `text`, an empty table, and the daemon started on it
+    /// with `options` (and `--listen`, `--lock-file` of its own), once `/healthz` answers 200.
+    private func start(_ text: String = Self.config(), options: [String], environment: [String: String] = [:],
+                       waitForHealth: Bool = true) throws -> (folder: String, config: String, daemon: DaemonProcess) {
+        let folder = try folder()
+        let config = folder + "/lb.yaml"
+        try text.write(toFile: config, atomically: false, encoding: .utf8)
+        _ = try ipvsadm("-C")
+        let daemon = try DaemonProcess(namespace: Self.namespace,
+                                       arguments: ["reconcile", "-f", config] + options
+                                           + ["--listen", "127.0.0.1:\(Self.port)", "--lock-file", folder + "/lock"],
+                                       environment: environment)
+        if waitForHealth {
+            #expect(try eventually(within: 20) { try get("/healthz").status == 200 } != nil, "\(daemon.log())")
+        }
+        return (folder, config, daemon)
+    }
+
     // MARK: Scenarios
 
     @Test("drift is corrected within two intervals, foreign services survive, config edits arrive within a second")
     func correctsDriftAndFollowsTheFile() throws {
-        let folder = try folder()
-        let config = folder + "/lb.yaml"
-        try Self.config().write(toFile: config, atomically: false, encoding: .utf8)
-        _ = try ipvsadm("-C")
-        _ = try ipvsadm("-A", "-t", "192.0.2.99:80", "-s", "rr")  // outside the scope: not lvsctl's
-        let daemon = try DaemonProcess(namespace: Self.namespace, arguments: ["reconcile", "-f", config, "--interval", "2",
-                                                                              "--listen", "127.0.0.1:\(Self.port)",
-                                                                              "--lock-file", folder + "/lock"])
+        let (_, config, daemon) = try start(options: ["--interval", "2"], waitForHealth: false)
         defer { daemon.stop() }
+        _ = try ipvsadm("-A", "-t", "192.0.2.99:80", "-s", "rr")  // outside the scope: not lvsctl's
         #expect(try eventually(within: 20) { try get("/healthz").status == 200 } != nil, "\(daemon.log())")
         let converged = try table()
         #expect(converged.contains("-a -t 198.51.100.10:80 -r 203.0.113.11:8080 -m -w 1"), "\(converged)")
@@ -158,15 +170,8 @@ struct ReconcileKernelTests {
 
     @Test("an invalid config changes nothing and keeps the process up; fixed, it converges; mass deletion is refused and counted")
     func invalidAndRefused() throws {
-        let folder = try folder()
-        let config = folder + "/lb.yaml"
-        try Self.config().write(toFile: config, atomically: false, encoding: .utf8)
-        _ = try ipvsadm("-C")
-        let daemon = try DaemonProcess(namespace: Self.namespace, arguments: ["reconcile", "-f", config, "--interval", "2",
-                                                                              "--listen", "127.0.0.1:\(Self.port)",
-                                                                              "--lock-file", folder + "/lock"])
+        let (_, config, daemon) = try start(options: ["--interval", "2"])
         defer { daemon.stop() }
-        #expect(try eventually(within: 20) { try get("/healthz").status == 200 } != nil, "\(daemon.log())")
         let converged = try table()
 
         try replace(config, with: "version: 1\nservices:\n  - { vip: 198.51.100.10, port: 80, scheduler: wrrr }\n")
@@ -193,14 +198,7 @@ struct ReconcileKernelTests {
 
     @Test("detect mode writes nothing and counts the drift; SIGHUP reconciles at once; SIGTERM exits 0 promptly")
     func detectModeAndSignals() throws {
-        let folder = try folder()
-        let config = folder + "/lb.yaml"
-        try Self.config().write(toFile: config, atomically: false, encoding: .utf8)
-        _ = try ipvsadm("-C")
-        let detect = try DaemonProcess(namespace: Self.namespace, arguments: ["reconcile", "-f", config, "--interval", "2", "--mode", "detect",
-                                                                              "--listen", "127.0.0.1:\(Self.port)",
-                                                                              "--lock-file", folder + "/lock"])
-        #expect(try eventually(within: 20) { try get("/healthz").status == 200 } != nil, "\(detect.log())")
+        let (folder, config, detect) = try start(options: ["--interval", "2", "--mode", "detect"])
         #expect(try table().isEmpty)
         #expect(try metric("lvsctl_pending_changes").map { $0 >= 5 } == true)
         let plan = try get("/plan")
@@ -233,22 +231,15 @@ struct ReconcileKernelTests {
 
     @Test("/healthz turns 503 when reconciling keeps failing; /metrics passes promtool; sd_notify messages arrive")
     func healthMetricsAndNotify() throws {
-        let folder = try folder()
-        let config = folder + "/lb.yaml"
-        try Self.config().write(toFile: config, atomically: false, encoding: .utf8)
-        _ = try ipvsadm("-C")
-        let socket = try NotifySocket(path: folder + "/notify")
-        let daemon = try DaemonProcess(namespace: Self.namespace,
-                                       arguments: ["reconcile", "-f", config, "--interval", "1", "--listen", "127.0.0.1:\(Self.port)",
-                                                   "--lock-file", folder + "/lock"],
-                                       environment: ["NOTIFY_SOCKET": folder + "/notify", "WATCHDOG_USEC": "2000000"])
-        #expect(try eventually(within: 20) { try get("/healthz").status == 200 } != nil, "\(daemon.log())")
+        let notifyPath = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)").path
+        let socket = try NotifySocket(path: notifyPath)
+        let (_, config, daemon) = try start(options: ["--interval", "1"],
+                                            environment: ["NOTIFY_SOCKET": notifyPath, "WATCHDOG_USEC": "2000000"])
         #expect(eventually(within: 5) { socket.received.contains("READY=1") } != nil, "\(socket.received)")
         #expect(eventually(within: 3) { socket.received.contains("WATCHDOG=1") } != nil, "\(socket.received)")
         #expect(socket.received.contains { $0.hasPrefix("STATUS=converged") }, "\(socket.received)")
 
         let metrics = try get("/metrics").body
-        try metrics.write(toFile: folder + "/metrics.txt", atomically: false, encoding: .utf8)
         let promtool = try run("/usr/bin/promtool", ["check", "metrics"], input: metrics)
         #expect(promtool.status == 0, "promtool: \(promtool.output)\(promtool.error)")
 

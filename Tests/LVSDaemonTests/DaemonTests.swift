@@ -113,7 +113,7 @@ struct DaemonTests {
         #expect(await loop.tick(.start) == true)
         #expect(fixture.table.log.isEmpty)
         #expect(fixture.value("lvsctl_pending_changes") == 6)
-        #expect(fixture.status.lastPlan?.changes.count == 6)
+        #expect(fixture.status.lastPlan?.plan.changes.count == 6)
         let plan = DaemonEndpoints.respond(to: "/plan", status: fixture.status, metrics: fixture.metrics)
         #expect(plan.status == 200 && String(decoding: plan.body, as: UTF8.self).contains("198.51.100.10"))
     }

@@ -1,0 +1,54 @@
+import Foundation
+import LVSConfig
+import LVSModel
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Every example file an operator can copy.
+let exampleFiles: [URL] = {
+    let folder = repositoryRoot.appendingPathComponent("examples")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0) }
+}()
+
+/// The desired state of a config given inline; fails the test with the diagnostics when invalid.
+func config(_ yaml: String) throws -> DesiredState {
+    let result = ConfigLoader.load(bytes: Array(yaml.utf8), file: "test.yaml")
+    return try #require(result.state, "\(result.diagnostics)")
+}
+
+/// A JSON document as Foundation objects, edited by `change`, written back.
+func edited(_ text: String, _ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
+    var object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    change(&object)
+    return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+}
+
+/// A director config with every kind of host change: a VIP device, NAT forwarding, a firewall
+/// mark rule and FULLNAT.
+let directorConfig = """
+    version: 1
+    director: { address: 203.0.113.1 }
+    services:
+      - name: web
+        vip: 198.51.100.10
+        port: 80
+        scheduler: wrr
+        servers:
+          - { address: 203.0.113.11, port: 8080, forward: nat, weight: 3 }
+          - { address: 203.0.113.12, port: 8080, forward: fullnat, max_conns: 100, min_conns: 50 }
+      - name: bundle
+        fwmark: 10
+        match: { vip: 198.51.100.20, protocol: tcp, ports: [80, "8000-8080"] }
+        persistence: { timeout: 600, netmask: 255.255.255.0 }
+        servers: [ { address: 203.0.113.21, forward: tun, tunnel: { type: gue, port: 6080, checksum: csum } } ]
+      - name: dns
+        vip: 198.51.100.53
+        protocol: udp
+        port: 53
+        scheduler: sh
+        flags: [one-packet, sh-port]
+        servers: [ 203.0.113.53 ]
+    """
