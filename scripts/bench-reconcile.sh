@@ -52,7 +52,7 @@ rss_last=$(rss_mib); cpu_last=$(cpu_seconds); wall_last=$(date +%s.%N)
 # The metrics endpoint, scraped as Prometheus would while the daemon runs.
 declare -a t_metrics
 for _ in 1 2 3; do
-  t_metrics+=("$(in_ns curl -s -o "$work/metrics" -w '%{time_total}' "http://127.0.0.1:$port/metrics")")
+  t_metrics+=("$(in_ns curl -s -m 120 -o "$work/metrics" -w '%{time_total}' "http://127.0.0.1:$port/metrics")")
 done
 kill -TERM "$pid"; wait "$pid" || true
 

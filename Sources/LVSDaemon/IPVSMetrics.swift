@@ -42,15 +42,15 @@ enum IPVSMetrics {
         var servers: [(server: RealServer, statistics: ServerStatistics, labels: Range<Int>)] = []
         serviceLabels.reserveCapacity(services.count)
         for service in services {
+            let own = Array(labels(of: service.key, name: desired.names[service.key]).utf8)
             let start = pool.count
-            pool += labels(of: service.key, name: desired.names[service.key]).utf8
-            let open = pool.count
+            pool += own
             pool.append(UInt8(ascii: "}"))
             serviceLabels.append(start..<pool.count)
             let statistics = live.statistics[service.key]?.servers
             for server in service.servers {
                 let serverStart = pool.count
-                pool.append(contentsOf: pool[start..<open])
+                pool += own
                 pool += ",remote_address=\"\(server.address)\",remote_port=\"\(server.port)\"}".utf8
                 servers.append((server, statistics?[server.key] ?? ServerStatistics(), serverStart..<pool.count))
             }
