@@ -14,6 +14,8 @@ struct IPVSAdmParser {
     /// Services whose `-A` line was rejected: their `-a` lines are not reported again as
     /// referring to a missing service.
     private var rejectedServices: Set<ServiceKey> = []
+    /// What `--set` lines set; nil (not managed) until one sets a timeout.
+    private var timeouts: Timeouts?
 
     init(file: String) { self.file = file }
 
@@ -22,15 +24,25 @@ struct IPVSAdmParser {
             var service = service
             service.servers = servers[service.key] ?? []
             return service
-        })
+        }, timeouts: timeouts)
     }
 
-    mutating func read(_ text: String) {
-        for var words in IPVSAdmToken.lines(of: text) {
+    mutating func read(_ lines: [IPVSAdmLine]) {
+        for line in lines {
+            if let unprintable = line.unprintable {
+                diagnostics.append(Diagnostic(.error, file: file, at: unprintable.location,
+                                              "\(unprintable.name) is not allowed here: ipvsadm words are printable ASCII (a comment may hold anything after '#')"))
+                continue
+            }
+            var words = line.words
             if words.first?.text == "ipvsadm" { words.removeFirst() }
             guard let first = words.first else { continue }
             do {
-                try readLine(IPVSAdmArguments(words), first: first)
+                if first.text == IPVSAdmOption.setTimeouts {
+                    try readTimeouts(words.dropFirst(), command: first)
+                } else {
+                    try readLine(IPVSAdmArguments(words), first: first)
+                }
             } catch {
                 diagnostics.append(Diagnostic(.error, file: file, at: error.location, error.message))
             }
@@ -75,14 +87,32 @@ struct IPVSAdmParser {
             }
             servers[key, default: []].append(server)
             serverLines[key, default: [:]][server.key] = commandToken.location.line
-        default:  // -C, the only other command: later lines start from an empty table.
-            self = IPVSAdmParser(file: file, diagnostics: diagnostics)
+        default:  // -C, the only other command: later lines start from an empty table; timeouts stay.
+            self = IPVSAdmParser(file: file, diagnostics: diagnostics, timeouts: timeouts)
         }
     }
 
-    private init(file: String, diagnostics: [Diagnostic]) {
+    private init(file: String, diagnostics: [Diagnostic], timeouts: Timeouts?) {
         self.file = file
         self.diagnostics = diagnostics
+        self.timeouts = timeouts
+    }
+
+    /// `--set TCP TCPFIN UDP`, in seconds. A 0 leaves that timeout as it is, in ipvsadm as in
+    /// the kernel, so here it stays as an earlier line set it, or unmanaged.
+    private mutating func readTimeouts(_ values: ArraySlice<IPVSAdmToken>, command: IPVSAdmToken) throws(IPVSAdmLineError) {
+        let usage = "--set takes three timeouts in seconds, TCP TCPFIN UDP, like --set 900 120 300 (0 leaves one unchanged)"
+        guard values.count == 3 else {
+            throw IPVSAdmLineError(values.count > 3 ? values[values.startIndex + 3] : command, usage)
+        }
+        var seconds: [UInt32?] = []
+        for value in values {
+            let number = try IPVSAdmValue.number(value, "timeout", in: 0...Timeouts.maximum)
+            seconds.append(number == 0 ? nil : number)
+        }
+        let earlier = timeouts ?? Timeouts()
+        let merged = Timeouts(tcp: seconds[0] ?? earlier.tcp, tcpFin: seconds[1] ?? earlier.tcpFin, udp: seconds[2] ?? earlier.udp)
+        timeouts = merged == Timeouts() ? nil : merged
     }
 
     private static func allows(_ command: IPVSAdmOption, _ option: IPVSAdmOption) -> Bool {
