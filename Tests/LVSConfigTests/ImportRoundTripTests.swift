@@ -36,6 +36,12 @@ struct ImportRoundTripTests {
         #expect(state.table == table)
     }
 
+    @Test func externalVIPsAreWrittenAndReadBack() throws {
+        let state = DesiredState(table: IPVSTable(), director: Director(vips: .external, ipForward: false))
+        let written = try ConfigWriter.checkedYAML(state).get()
+        #expect(written.contains("director: { vips: external, ip_forward: false }"))
+    }
+
     @Test func fwmarkServerPortsAreWhatTheKernelHolds() throws {
         let (_, state) = try imported("-A -f 3 -s rr\n-a -f 3 -r 203.0.113.1:80 -i\n-a -f 3 -r 203.0.113.1:81 -g\n")
         #expect(state.table.services[0].servers.map(\.key.port) == [80, 81])
