@@ -274,7 +274,8 @@ struct IPVSAdmListingParser {
     }
 
     /// The Forward column, and with --tun-info the TunnelInfo one: `n/a`, `ipip`,
-    /// `gue:PORT:nocsum|csum|remcsum`, `gre:nocsum|csum`.
+    /// `gue:PORT:FLAGS`, `gre:FLAGS`, the flags `-c` (no checksum), `+c` (checksum) or `r+c`
+    /// (remote checksum).
     private func forwarding(_ token: IPVSAdmToken, tunnelInfo: IPVSAdmToken?) throws(IPVSAdmLineError) -> Forwarding {
         guard let forwarding = Self.forwardings[token.text] else {
             throw IPVSAdmLineError(token, "unknown forwarding '\(token.text)'; a listing shows Route, Masq, Tunnel or Local")
@@ -291,8 +292,8 @@ struct IPVSAdmListingParser {
 
     private static func tunnel(_ token: IPVSAdmToken) throws(IPVSAdmLineError) -> Tunnel {
         let parts = token.text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        let checksums: [String: TunnelChecksum] = ["nocsum": .none, "csum": .csum, "remcsum": .remcsum]
-        let invalid = IPVSAdmLineError(token, "tunnel information '\(token.text)' is not valid; a listing shows ipip, gue:PORT:CHECKSUM or gre:CHECKSUM, with CHECKSUM nocsum, csum or remcsum")
+        let checksums: [String: TunnelChecksum] = ["-c": .none, "+c": .csum, "r+c": .remcsum]
+        let invalid = IPVSAdmLineError(token, "tunnel information '\(token.text)' is not valid; a listing shows ipip, gue:PORT:FLAGS or gre:FLAGS, with FLAGS -c, +c or r+c")
         switch parts[0] {
         case "ipip" where parts.count == 1:
             return .ipip

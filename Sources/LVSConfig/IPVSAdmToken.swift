@@ -12,8 +12,10 @@ struct IPVSAdmToken: Hashable, Sendable {
     }
 
     /// Splits text into lines of words the way `ipvsadm -R` does: blanks and tabs separate words,
-    /// `#` starts a comment that runs to the end of the line, and lines without words are left
-    /// out. Columns count Unicode scalars from 1.
+    /// and lines without words are left out. Beyond it, `#` starts a comment that runs to the
+    /// end of the line: ipvsadm 1.31 refuses comments, but restore files kept by hand carry
+    /// them (and the scripts that feed them to `ipvsadm -R` strip them). Columns count Unicode
+    /// scalars from 1.
     static func lines(of text: String) -> [IPVSAdmLine] {
         var lines: [IPVSAdmLine] = []
         var words: [IPVSAdmToken] = []

@@ -40,9 +40,9 @@ private let tunnelInfoListing = """
       -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
     \(services.web)
       -> 203.0.113.11:80              Route   n/a           3      0          0         
-      -> 203.0.113.13:80              Tunnel  gue:6080:csum 1      0          0         
+      -> 203.0.113.13:80              Tunnel  gue:6080:+c   1      0          0         
       -> 203.0.113.15:80              Tunnel  ipip          2      0          0         
-      -> 203.0.113.16:80              Tunnel  gre:nocsum    1      0          0         
+      -> 203.0.113.16:80              Tunnel  gre:-c        1      0          0         
 
     """
 
@@ -168,7 +168,7 @@ struct IPVSAdmListingTests {
          "dr server 203.0.113.11:8080 has another port than its service's 80"),
         ("weight too large", "TCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 Route 70000 0 0\n", "2:28", "weight '70000'"),
         ("trailing word", "TCP  198.51.100.10:80 wlc ops extra\n", "1:31", "unexpected 'extra' in a service line"),
-        ("bad tunnel info", "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward TunnelInfo Weight ActiveConn InActConn\nTCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 Tunnel gue:x:csum 1 0 0\n",
+        ("bad tunnel info", "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward TunnelInfo Weight ActiveConn InActConn\nTCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 Tunnel gue:x:+c 1 0 0\n",
          "4:33", "tunnel port 'x' is not valid"),
         ("unknown tunnel type", "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward TunnelInfo Weight ActiveConn InActConn\nTCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 Tunnel vxlan 1 0 0\n",
          "4:29", "tunnel information 'vxlan' is not valid"),
