@@ -38,7 +38,7 @@ struct IPVSAdmListingParser {
     }
 
     let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private var report: IPVSAdmDiagnostics
     private var layout: Layout?
     /// Where the layout was settled: the warning about what it lacks points there.
     private var layoutToken: IPVSAdmToken?
@@ -55,7 +55,12 @@ struct IPVSAdmListingParser {
     /// After a `--stats` or `--rate` header nothing more is read: those columns are counters.
     private var refused = false
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        report = IPVSAdmDiagnostics(file: file)
+    }
+
+    var diagnostics: [Diagnostic] { report.all }
 
     var table: IPVSTable {
         IPVSTable(services: services.values.map { service in
@@ -80,19 +85,17 @@ struct IPVSAdmListingParser {
     mutating func read(_ lines: [IPVSAdmLine]) {
         for line in lines where !refused {
             if let unprintable = line.unprintable {
-                diagnostics.append(Diagnostic(.error, file: file, at: unprintable.location,
-                                              "\(unprintable.name) is not allowed here: ipvsadm listings are printable ASCII"))
+                report.refuse(unprintable)
                 continue
             }
             do {
                 try readLine(line.words)
             } catch {
-                diagnostics.append(Diagnostic(.error, file: file, at: error.location, error.message))
+                report.error(at: error.location, error.message)
             }
         }
         if let layout, !servers.isEmpty, let at = layoutToken {
-            diagnostics.append(Diagnostic(.warning, file: file, at: at.location,
-                                          layout.missing(tunnels: sawTunnel) + "; connection counters are ignored"))
+            report.warning(at: at.location, layout.missing(tunnels: sawTunnel) + "; connection counters are ignored")
         }
     }
 

@@ -4,7 +4,7 @@ import LVSModel
 /// stopping at the first. Lines are applied in order, as `ipvsadm -R` applies them.
 struct IPVSAdmParser {
     let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private var report: IPVSAdmDiagnostics
     private var services: [ServiceKey: VirtualService] = [:]
     /// Kept apart from `services` and sorted once at the end: appending to
     /// `VirtualService.servers` re-sorts on every insert.
@@ -17,7 +17,12 @@ struct IPVSAdmParser {
     /// What `--set` lines set; nil (not managed) until one sets a timeout.
     private var timeouts: Timeouts?
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        report = IPVSAdmDiagnostics(file: file)
+    }
+
+    var diagnostics: [Diagnostic] { report.all }
 
     var table: IPVSTable {
         IPVSTable(services: services.values.map { service in
@@ -30,8 +35,7 @@ struct IPVSAdmParser {
     mutating func read(_ lines: [IPVSAdmLine]) {
         for line in lines {
             if let unprintable = line.unprintable {
-                diagnostics.append(Diagnostic(.error, file: file, at: unprintable.location,
-                                              "\(unprintable.name) is not allowed here: ipvsadm words are printable ASCII (a comment may hold anything after '#')"))
+                report.refuse(unprintable)
                 continue
             }
             var words = line.words
@@ -44,13 +48,13 @@ struct IPVSAdmParser {
                     try readLine(IPVSAdmArguments(words), first: first)
                 }
             } catch {
-                diagnostics.append(Diagnostic(.error, file: file, at: error.location, error.message))
+                report.error(at: error.location, error.message)
             }
         }
     }
 
     mutating func warn(_ token: IPVSAdmToken, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, file: file, at: token.location, message))
+        report.warning(at: token.location, message)
     }
 
     private mutating func readLine(_ arguments: IPVSAdmArguments, first: IPVSAdmToken) throws(IPVSAdmLineError) {
@@ -88,13 +92,13 @@ struct IPVSAdmParser {
             servers[key, default: []].append(server)
             serverLines[key, default: [:]][server.key] = commandToken.location.line
         default:  // -C, the only other command: later lines start from an empty table; timeouts stay.
-            self = IPVSAdmParser(file: file, diagnostics: diagnostics, timeouts: timeouts)
+            self = IPVSAdmParser(file: file, report: report, timeouts: timeouts)
         }
     }
 
-    private init(file: String, diagnostics: [Diagnostic], timeouts: Timeouts?) {
+    private init(file: String, report: IPVSAdmDiagnostics, timeouts: Timeouts?) {
         self.file = file
-        self.diagnostics = diagnostics
+        self.report = report
         self.timeouts = timeouts
     }
 

@@ -331,6 +331,14 @@ struct IPVSAdmErrorTests {
         #expect(error.message.contains(bad.message), "\(error.message)")
     }
 
+    @Test func pastTwoHundredErrorsTheRestAreCountedInOneSummary() {
+        let result = IPVSAdmFormat.parse(String(repeating: "-A -t 198.51.100.10:80 -s wl\u{1}c\n", count: 100_000), file: "bad.save")
+        #expect(result.table == nil)
+        #expect(result.errors.count == 201)
+        #expect(result.errors.last.map { "\($0.line):\($0.column)" } == "201:29")
+        #expect(result.errors.last?.message == "99800 more errors not shown (the first here); fix the ones above first")
+    }
+
     @Test func reportsEveryBadLineButNotTheServersOfARejectedService() {
         let result = IPVSAdmFormat.parse("""
             -A -t 198.51.100.10:80 -s rr -o
