@@ -1,6 +1,8 @@
+import Foundation
 import LVSConfig
 import LVSModel
 import Testing
+import TestSupport
 
 /// `lvsctl import`'s promise, checked without a kernel: whatever ipvsadm text the reader
 /// accepts becomes a config that validates and means the same table, and whatever it cannot
@@ -60,6 +62,40 @@ struct ImportRoundTripTests {
         #expect(result.table == nil)
         #expect(result.errors.map { "\($0.line):\($0.column)" } == [at], "\(result.errors)")
         #expect(result.errors.allSatisfy { !$0.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+    }
+
+    @Test("corrupted saves and listings never crash the reader; what it accepts imports to a config that reads back the same",
+          arguments: [UInt64(1), 2, 3])
+    func corruptedTextImportsOrIsRefused(seed: UInt64) throws {
+        let folder = repositoryRoot.appendingPathComponent("Tests/LVSCtlTests/Expected")
+        let saves = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+            .map { Array(try Data(contentsOf: folder.appendingPathComponent($0))) }
+        let listing = Array("""
+            IP Virtual Server version 1.2.1 (size=4096)
+            Prot LocalAddress:Port Scheduler Flags
+              -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
+            TCP  198.51.100.10:80 wlc persistent 360 mask 255.255.255.0
+              -> 203.0.113.13:80              Tunnel  gue:6080:+c   1      0          0
+              -> 203.0.113.12:8080            Masq    n/a           0      0          0
+            FWM  -1 IPv6 mh (mh-port) persistent 100 mask 64 pe sip
+              -> [2001:db8::5]:443            Route   n/a           1      0          0
+
+            """.utf8)
+        let originals = saves + [listing]
+        var rng = SplitMix64(state: seed)
+        for round in 0..<1_500 {
+            let mutated = mutate(originals[round % originals.count], using: &rng)
+            let result = IPVSAdmFormat.parse(String(decoding: mutated, as: UTF8.self), file: "mutated.txt")
+            let lines = mutated.count { $0 == UInt8(ascii: "\n") } + 1
+            #expect((result.table == nil) == !result.errors.isEmpty, "seed \(seed) round \(round)")
+            for diagnostic in result.diagnostics {
+                #expect((1...lines).contains(diagnostic.line) && diagnostic.column >= 1, "seed \(seed) round \(round): \(diagnostic)")
+            }
+            guard let table = result.table else { continue }
+            if case .failure(let mismatch) = ConfigWriter.checkedYAML(DesiredState(table: table)) {
+                Issue.record("seed \(seed) round \(round): \(mismatch)\n\(String(decoding: mutated, as: UTF8.self))")
+            }
+        }
     }
 
     @Test func theWriterNeverChangesAString() throws {
