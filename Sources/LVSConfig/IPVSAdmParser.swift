@@ -16,6 +16,9 @@ struct IPVSAdmParser {
     private var rejectedServices: Set<ServiceKey> = []
     /// What `--set` lines set; nil (not managed) until one sets a timeout.
     private var timeouts: Timeouts?
+    /// What `--start-daemon` lines start; nil (not managed) until one does.
+    private var syncDaemons: [SyncDaemon]?
+    private var daemonLines: [SyncDaemon.State: Int] = [:]
 
     init(file: String) {
         self.file = file
@@ -29,7 +32,7 @@ struct IPVSAdmParser {
             var service = service
             service.servers = servers[service.key] ?? []
             return service
-        }, timeouts: timeouts)
+        }, timeouts: timeouts, syncDaemons: syncDaemons)
     }
 
     mutating func read(_ lines: [IPVSAdmLine]) {
@@ -44,6 +47,8 @@ struct IPVSAdmParser {
             do {
                 if first.text == IPVSAdmOption.setTimeouts {
                     try readTimeouts(words.dropFirst(), command: first)
+                } else if first.text == IPVSAdmOption.startDaemon || first.text.hasPrefix(IPVSAdmOption.startDaemon + "=") {
+                    try readSyncDaemon(words, command: first)
                 } else {
                     try readLine(IPVSAdmArguments(words), first: first)
                 }
@@ -91,15 +96,23 @@ struct IPVSAdmParser {
             }
             servers[key, default: []].append(server)
             serverLines[key, default: [:]][server.key] = commandToken.location.line
-        default:  // -C, the only other command: later lines start from an empty table; timeouts stay.
-            self = IPVSAdmParser(file: file, report: report, timeouts: timeouts)
+        default:  // -C, the only other command: later lines start from an empty table; timeouts and daemons stay.
+            services = [:]
+            servers = [:]
+            serviceLines = [:]
+            serverLines = [:]
+            rejectedServices = []
         }
     }
 
-    private init(file: String, report: IPVSAdmDiagnostics, timeouts: Timeouts?) {
-        self.file = file
-        self.report = report
-        self.timeouts = timeouts
+    /// `--start-daemon STATE [OPTIONS]`: the kernel runs at most one daemon of each state.
+    private mutating func readSyncDaemon(_ words: [IPVSAdmToken], command: IPVSAdmToken) throws(IPVSAdmLineError) {
+        let daemon = try Self.syncDaemon(words)
+        if let line = daemonLines[daemon.state] {
+            throw IPVSAdmLineError(command, "a \(daemon.state.rawValue) sync daemon is already started at line \(line); the kernel runs one of each state")
+        }
+        daemonLines[daemon.state] = command.location.line
+        syncDaemons = (syncDaemons ?? []) + [daemon]
     }
 
     /// `--set TCP TCPFIN UDP`, in seconds. A 0 leaves that timeout as it is, in ipvsadm as in

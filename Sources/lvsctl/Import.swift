@@ -8,7 +8,7 @@ struct Import: ParsableCommand {
         abstract: "Turn ipvsadm -Sn output, a restore file or an ipvsadm -Ln listing into a config file.",
         discussion: """
             The YAML validates and, applied, reproduces the same table; input it could not say is refused. \
-            Thresholds are kept when the save has -x/-y; --set lines become timeouts. A listing (-Ln, \
+            Thresholds are kept when the save has -x/-y; --set lines become timeouts, --start-daemon lines sync. A listing (-Ln, \
             -Ln --tun-info, --thresholds or --persistent-conn) shows less than a save: a warning names what it lacks.
             """)
 

@@ -161,6 +161,19 @@ struct IPVSAdmParseTests {
         #expect(parsed.services[3].servers.map(\.port) == [443])
     }
 
+    @Test func readsSyncDaemonsWithIpvsadmDefaults() throws {
+        let parsed = try table("""
+            ipvsadm --start-daemon master --mcast-interface eth1 --syncid 10
+            --start-daemon=backup --syncid=7 --mcast-group 239.1.2.3 --mcast-port 8849 --mcast-ttl 2 --sync-maxlen 1400
+            -C
+            """)
+        #expect(parsed.syncDaemons == [
+            SyncDaemon(state: .master, interface: "eth1", syncID: 10),
+            SyncDaemon(state: .backup, interface: "eth0", syncID: 7, maxLength: 1400, group: ip("239.1.2.3"), port: 8849, ttl: 2),
+        ])
+        #expect(try table("-A -t 198.51.100.10:80\n").syncDaemons == nil)
+    }
+
     @Test func timeoutsOfZeroStayUnmanaged() throws {
         #expect(try table("--set 0 0 0\n").timeouts == nil)
         #expect(try table("--set 0 60 0\n-C\n").timeouts == Timeouts(tcpFin: 60))
@@ -208,7 +221,7 @@ private let badLines: [BadLine] = [
     BadLine(rule: "misspelt option", text: "-A -t 198.51.100.10:80 --schedular rr\n", line: 1, column: 24,
             message: "unknown option '--schedular' (did you mean '--scheduler'?)"),
     BadLine(rule: "edit command", text: "-E -t 198.51.100.10:80 -s rr\n", line: 1, column: 1,
-            message: "'-E' edits a service; a saved table is built from -A (add service) and -a (add server) lines only"),
+            message: "'-E' edits a service; a saved table is built from -A (add service), -a (add server), -C, --set and --start-daemon lines only"),
     BadLine(rule: "no command", text: "-t 198.51.100.10:80 -s rr\n", line: 1, column: 1, message: "this line has no command"),
     BadLine(rule: "stray word", text: "-A -t 198.51.100.10:80 rr\n", line: 1, column: 24, message: "unexpected 'rr'"),
     BadLine(rule: "option twice", text: "-A -t 198.51.100.10:80 -s rr -s wlc\n", line: 1, column: 30,
@@ -237,6 +250,18 @@ private let badLines: [BadLine] = [
             message: "is not a kernel scheduler name"),
     BadLine(rule: "unknown persistence engine", text: "-A -u 198.51.100.10:5060 -p --pe sipp\n", line: 1, column: 34,
             message: "unknown persistence engine 'sipp' (did you mean 'sip'?)"),
+    BadLine(rule: "two master daemons", text: "--start-daemon master\n--start-daemon master --syncid 2\n", line: 2, column: 1,
+            message: "a master sync daemon is already started at line 1"),
+    BadLine(rule: "unknown daemon state", text: "--start-daemon primary\n", line: 1, column: 16,
+            message: "sync daemon state 'primary' is not valid; use master or backup"),
+    BadLine(rule: "misspelt daemon option", text: "--start-daemon master --sycnid 3\n", line: 1, column: 23,
+            message: "unknown sync daemon option '--sycnid' (did you mean '--syncid'?)"),
+    BadLine(rule: "syncid above 255", text: "--start-daemon master --syncid=256\n", line: 1, column: 32,
+            message: "syncid '256' is not valid; use a whole number from 0 to 255"),
+    BadLine(rule: "unicast sync group", text: "--start-daemon master --mcast-group 192.0.2.1\n", line: 1, column: 37,
+            message: "is not a multicast address"),
+    BadLine(rule: "interface with a slash", text: "--start-daemon backup --mcast-interface ../x\n", line: 1, column: 41,
+            message: "interface '../x' is not a valid Linux interface name"),
     BadLine(rule: "--set with two timeouts", text: "--set 900 120\n", line: 1, column: 1,
             message: "--set takes three timeouts in seconds, TCP TCPFIN UDP"),
     BadLine(rule: "--set with four timeouts", text: "ipvsadm --set 900 120 300 5\n", line: 1, column: 27,
