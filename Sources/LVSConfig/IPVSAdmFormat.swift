@@ -5,13 +5,13 @@ public import LVSModel
 /// snapshot without a kernel, import an existing director, and show a plan as the ipvsadm
 /// commands an operator already knows.
 public enum IPVSAdmFormat {
-    /// Reads `ipvsadm -S -n` output, and the `-A`, `-a`, `-C` and `--set` lines `ipvsadm -R`
-    /// accepts, in any of ipvsadm's spellings, with comments, blank lines, a leading `ipvsadm`
-    /// and port names; or an `ipvsadm -L -n` listing (told apart by its first word), with a
-    /// warning naming what the listing could not show. Every bad line gets a diagnostic at the
-    /// offending word; the table is returned only when there is no error. Timeouts are set
-    /// only as far as `--set` (or a listing's `Timeout` line) sets them, sync daemons never:
-    /// the rest stays nil (not managed).
+    /// Reads `ipvsadm -S -n` output, and the `-A`, `-a`, `-C`, `--set` and `--start-daemon`
+    /// lines `ipvsadm -R` accepts, in any of ipvsadm's spellings, with comments, blank lines, a
+    /// leading `ipvsadm` and port names; or an `ipvsadm -L -n` listing (told apart by its first
+    /// words), with a warning naming what the listing could not show. Every bad line gets a
+    /// diagnostic at the offending word; the table is returned only when there is no error.
+    /// Timeouts and sync daemons are set only as far as `--set` and `--start-daemon` lines (or a
+    /// listing's `Timeout` line) set them: otherwise they stay nil (not managed).
     public static func parse(_ text: String, file: String) -> IPVSAdmParseResult {
         let lines = IPVSAdmToken.lines(of: text)
         let table: IPVSTable, diagnostics: [Diagnostic]
