@@ -206,11 +206,7 @@ struct IPVSAdmListingParser {
             index += 2
         }
         if index + 1 < words.count, words[index].text == "pe" {
-            let engine = words[index + 1]
-            guard Persistence.mainlineEngines.contains(engine.text) else {
-                throw IPVSAdmLineError(engine, "unknown persistence engine '\(engine.text)'; the kernel has: \(Persistence.mainlineEngines.joined(separator: ", "))")
-            }
-            persistence.engine = engine.text
+            persistence.engine = try IPVSAdmValue.persistenceEngine(words[index + 1])
             index += 2
         }
         return persistence
@@ -241,6 +237,9 @@ struct IPVSAdmListingParser {
             server.forwarding = Self.assumedForwarding(server, of: key, servicePort: servicePort)
             server.upperThreshold = try IPVSAdmValue.number(words[2], "upper threshold", in: 0...RealServer.maximumThreshold)
             server.lowerThreshold = try IPVSAdmValue.number(words[3], "lower threshold", in: 0...RealServer.maximumThreshold)
+            if server.lowerThreshold > server.upperThreshold {
+                throw IPVSAdmLineError(words[3], "lower threshold \(server.lowerThreshold) is above the upper threshold \(server.upperThreshold); the kernel refuses that")
+            }
             counters = words[4...]
         case .persistentConnections:
             server.forwarding = Self.assumedForwarding(server, of: key, servicePort: servicePort)

@@ -68,10 +68,7 @@ extension IPVSAdmParser {
             persistence.netmaskLength = try IPVSAdmValue.netmaskLength(value, family: family)
         }
         if let value = arguments[.persistenceEngine]?.value {
-            guard Persistence.mainlineEngines.contains(value.text) else {
-                throw IPVSAdmLineError(value, "unknown persistence engine '\(value.text)'\(Suggestion.phrase(for: value.text, in: Persistence.mainlineEngines)); the kernel has: \(Persistence.mainlineEngines.joined(separator: ", "))")
-            }
-            persistence.engine = value.text
+            persistence.engine = try IPVSAdmValue.persistenceEngine(value)
         }
         return persistence
     }

@@ -65,6 +65,15 @@ enum IPVSAdmValue {
             : "port '\(portText)' is not a number from 0 to 65535")
     }
 
+    /// A persistence engine the kernel has (`--pe`, or `pe` in a listing): the config accepts
+    /// no other, so neither does an import.
+    static func persistenceEngine(_ token: IPVSAdmToken) throws(IPVSAdmLineError) -> String {
+        guard Persistence.mainlineEngines.contains(token.text) else {
+            throw IPVSAdmLineError(token, "unknown persistence engine '\(token.text)'\(Suggestion.phrase(for: token.text, in: Persistence.mainlineEngines)); the kernel has: \(Persistence.mainlineEngines.joined(separator: ", "))")
+        }
+        return token.text
+    }
+
     /// The persistence netmask as a prefix length: a dotted mask for IPv4 services, a prefix
     /// length for IPv6 ones, as ipvsadm reads `-M`.
     static func netmaskLength(_ token: IPVSAdmToken, family: AddressFamily) throws(IPVSAdmLineError) -> Int {

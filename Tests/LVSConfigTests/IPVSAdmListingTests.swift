@@ -175,6 +175,8 @@ struct IPVSAdmListingTests {
         ("escape in a listing", "TCP  198.51.100.10:80 wlc\u{1B}]0;owned\u{7}\n", "1:26", "U+001B (a control character)"),
         ("duplicate server", "TCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 Route 1 0 0\n  -> 203.0.113.11:80 Masq 1 0 0\n",
          "3:6", "already listed for this service at line 2"),
+        ("lower threshold above upper", "Prot LocalAddress:Port Uthreshold Lthreshold ActiveConn InActConn\nTCP  198.51.100.10:80 wlc\n  -> 203.0.113.11:80 5 10 0 0\n",
+         "3:24", "lower threshold 10 is above the upper threshold 5"),
         ("duplicate service", "TCP  198.51.100.10:80 wlc\nTCP  198.51.100.10:80 rr\n", "2:1", "already listed at line 1"),
         ("prompt pasted along", "[root@lb ~]$ ipvsadm -Ln\nTCP  198.51.100.10:80 wlc\n", "1:1",
          "'[root@lb' does not start a line of an 'ipvsadm -Ln' listing"),
