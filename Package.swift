@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "IPVSKernel", dependencies: ["LVSModel", "CNetlink"], swiftSettings: strict),
         .target(name: "LVSEngine", dependencies: ["LVSModel", "LVSPlan"], swiftSettings: strict),
         .target(name: "LVSDaemon",
-                dependencies: ["LVSEngine", "LVSConfig", "LVSJSON", "LVSPlan", "LVSModel",
+                dependencies: ["LVSEngine", "LVSConfig", "LVSJSON", "LVSPlan", "LVSModel", "CMalloc",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),

@@ -165,7 +165,12 @@ extension ConfigDecoder {
 
     private mutating func decodeDirector(_ node: YAMLNode) -> Director? {
         guard let f = fields(node, of: "director", ConfigKeys.Director.self) else { return nil }
-        return Director(interface: f[.interface].flatMap { interfaceName($0) },
+        let vips = f[.vips].flatMap { choice($0, "director.vips", from: Director.VIPs.allCases.map(\.rawValue)) }
+            .flatMap(Director.VIPs.init(rawValue:))
+        if vips == .external, let n = f[.interface] {
+            error(n, "director.interface is where lvsctl binds VIPs, and with 'vips: external' it binds none; remove one of the two")
+        }
+        return Director(interface: f[.interface].flatMap { interfaceName($0) }, vips: vips,
                         address: f[.address].flatMap { address($0, "director address") },
                         ipForward: f[.ip_forward].flatMap { boolean($0, "director.ip_forward") },
                         expireNodestConn: f[.expire_nodest_conn].flatMap { boolean($0, "director.expire_nodest_conn") },

@@ -68,7 +68,9 @@ extension ConfigDecoder {
             error(node, "real server \(server.address) is \(server.address.family) but the service is \(key.family); the kernel mixes families only with 'forward: tun'")
             return false
         }
-        if !server.forwarding.allowsPortMapping, server.port != servicePort {
+        // A fwmark service has no port of its own: ipvsadm keeps any server port as given, and
+        // the kernel holds it as part of the server's identity, so the file can say it too.
+        if case .address = key, !server.forwarding.allowsPortMapping, server.port != servicePort {
             let expected = servicePort == 0 ? "0 (leave the port out)" : "\(servicePort), the service's port (or leave it out)"
             error(portNode ?? node, "real server port \(server.port) differs from the service's, but '\(server.forwarding.name)' forwarding cannot map ports; use \(expected), or 'forward: nat' to map ports")
             return false

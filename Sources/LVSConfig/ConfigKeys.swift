@@ -58,7 +58,7 @@ enum ConfigKeys {
     }
 
     enum Director: Int, ConfigKey {
-        case interface, address, ip_forward, expire_nodest_conn, expire_quiescent_template
+        case interface, vips, address, ip_forward, expire_nodest_conn, expire_quiescent_template
         static let table = KeyTable<Self>()
     }
 

@@ -30,6 +30,25 @@ public enum ConfigWriter {
         return out
     }
 
+    /// Why a written config does not stand for the state it was written from.
+    public struct Mismatch: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// `yaml(state, comment:)`, read back and compared: the text only when it validates and
+    /// reads back as `state`'s scope, director and table.
+    public static func checkedYAML(_ state: DesiredState, comment: Comment? = nil) -> Result<String, Mismatch> {
+        let text = yaml(state, comment: comment)
+        let result = ConfigLoader.load(bytes: Array(text.utf8), file: "the written config")
+        guard let read = result.state else {
+            return .failure(Mismatch(description: result.errors.first?.description ?? "it does not validate"))
+        }
+        guard read.table == state.table, read.director == state.director, read.scope == state.scope else {
+            return .failure(Mismatch(description: "it reads back as a different table"))
+        }
+        return .success(text)
+    }
+
     /// A name for a service the file did not name (a live table has none): its key, readable.
     public static func generatedName(_ key: ServiceKey) -> String {
         switch key {
@@ -107,7 +126,8 @@ public enum ConfigWriter {
     }
 
     private static func fields(_ director: Director) -> [(String, String)] {
-        [("interface", director.interface.map(scalar)), ("address", director.address.map { scalar($0.description) }),
+        [("interface", director.interface.map(scalar)), ("vips", director.vips?.rawValue),
+         ("address", director.address.map { scalar($0.description) }),
          ("ip_forward", director.ipForward.map { "\($0)" }),
          ("expire_nodest_conn", director.expireNodestConn.map { "\($0)" }),
          ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" })]
@@ -120,7 +140,9 @@ public enum ConfigWriter {
 
     private static func flowList(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 
-    /// A string as a YAML scalar: plain when it cannot be misread, double-quoted otherwise.
+    /// A string as a YAML scalar: plain when it cannot be misread, double-quoted otherwise, with
+    /// every character YAML does not print (C0 and C1 controls, DEL, BOM, U+FFFE/U+FFFF) as an
+    /// escape that reads back as exactly that character.
     static func scalar(_ text: String) -> String {
         let safe = text.allSatisfy { $0.isLetter || $0.isNumber || "._-/".contains($0) }
         let ambiguous = ["true", "false", "null", "~", "yes", "no", "on", "off"].contains(text.lowercased())
@@ -133,10 +155,18 @@ public enum ConfigWriter {
             case "\\": quoted += "\\\\"
             case "\n": quoted += "\\n"
             case "\t": quoted += "\\t"
-            case _ where scalar.value < 0x20: quoted += "\\x" + String(scalar.value, radix: 16)
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                quoted += "\\x" + hex(scalar.value, digits: 2)
+            case "\u{FEFF}", "\u{FFFE}", "\u{FFFF}": quoted += "\\u" + hex(scalar.value, digits: 4)
             default: quoted.unicodeScalars.append(scalar)
             }
         }
         return quoted + "\""
+    }
+
+    /// `value` in upper-case hexadecimal, zero-padded to `digits`.
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }

@@ -47,7 +47,7 @@ struct IPVSAdmArguments {
             }
             guard let option = IPVSAdmOption.named(name) else {
                 if let what = IPVSAdmOption.otherCommands[name] {
-                    throw IPVSAdmLineError(word, "'\(name)' \(what); a saved table is built from -A (add service) and -a (add server) lines only")
+                    throw IPVSAdmLineError(word, "'\(name)' \(what); a saved table is built from -A (add service), -a (add server), -C, --set and --start-daemon lines only")
                 }
                 let suggestion = Suggestion.phrase(for: name, in: IPVSAdmOption.allSpellings)
                 throw IPVSAdmLineError(word, "unknown option '\(name)'\(suggestion)")

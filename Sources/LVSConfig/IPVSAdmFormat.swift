@@ -5,15 +5,27 @@ public import LVSModel
 /// snapshot without a kernel, import an existing director, and show a plan as the ipvsadm
 /// commands an operator already knows.
 public enum IPVSAdmFormat {
-    /// Reads `ipvsadm -S -n` output, and the `-A`, `-a` and `-C` lines `ipvsadm -R` accepts, in
-    /// any of ipvsadm's spellings. Every bad line gets a diagnostic at the offending word; the
-    /// table is returned only when there is no error. Timeouts and sync daemons are not part
-    /// of a save, so the table leaves them nil (not managed).
+    /// Reads `ipvsadm -S -n` output, and the `-A`, `-a`, `-C`, `--set` and `--start-daemon`
+    /// lines `ipvsadm -R` accepts, in any of ipvsadm's spellings, with comments, blank lines, a
+    /// leading `ipvsadm` and port names; or an `ipvsadm -L -n` listing (told apart by its first
+    /// words), with a warning naming what the listing could not show. Every bad line gets a
+    /// diagnostic at the offending word; the table is returned only when there is no error.
+    /// Timeouts and sync daemons are set only as far as `--set` and `--start-daemon` lines (or a
+    /// listing's `Timeout` line) set them: otherwise they stay nil (not managed).
     public static func parse(_ text: String, file: String) -> IPVSAdmParseResult {
-        var parser = IPVSAdmParser(file: file)
-        parser.read(text)
-        let valid = !parser.diagnostics.contains { $0.severity == .error }
-        return IPVSAdmParseResult(table: valid ? parser.table : nil, diagnostics: parser.diagnostics)
+        let lines = IPVSAdmToken.lines(of: text)
+        let table: IPVSTable, diagnostics: [Diagnostic]
+        if IPVSAdmListingParser.isListing(lines) {
+            var parser = IPVSAdmListingParser(file: file)
+            parser.read(lines)
+            (table, diagnostics) = (parser.table, parser.diagnostics)
+        } else {
+            var parser = IPVSAdmParser(file: file)
+            parser.read(lines)
+            (table, diagnostics) = (parser.table, parser.diagnostics)
+        }
+        let valid = !diagnostics.contains { $0.severity == .error }
+        return IPVSAdmParseResult(table: valid ? table : nil, diagnostics: diagnostics)
     }
 
     /// The table as ipvsadm 1.31's `-S -n` writes it: services in ipvsadm's order (address

@@ -99,7 +99,13 @@ enum IPVSAdmOption: CaseIterable, Hashable, Sendable {
         allCases.first { $0.spellings.short == name || $0.spellings.long == name }
     }
 
-    static var allSpellings: [String] { allCases.flatMap { [$0.spellings.short, $0.spellings.long].compactMap { $0 } } }
+    static var allSpellings: [String] { allCases.flatMap { [$0.spellings.short, $0.spellings.long].compactMap { $0 } } + [setTimeouts, startDaemon] }
+
+    /// `--set TCP TCPFIN UDP`: its three values do not fit the option-and-value shape of the
+    /// other lines, so the parser reads it apart.
+    static let setTimeouts = "--set"
+    /// `--start-daemon STATE` and its own options (`--mcast-interface`, `--syncid`, …), read apart too.
+    static let startDaemon = "--start-daemon"
 
     /// ipvsadm commands that change or show a running table. A saved table never contains
     /// them, so they are named in the error rather than reported as unknown.
@@ -109,8 +115,7 @@ enum IPVSAdmOption: CaseIterable, Hashable, Sendable {
         "-e": "edits a real server", "--edit-server": "edits a real server",
         "-d": "deletes a real server", "--delete-server": "deletes a real server",
         "-Z": "zeroes counters", "--zero": "zeroes counters",
-        "--set": "sets connection timeouts",
-        "--start-daemon": "starts a sync daemon", "--stop-daemon": "stops a sync daemon",
+        "--stop-daemon": "stops a sync daemon",
         "-L": "lists the table", "-l": "lists the table", "--list": "lists the table",
         "-S": "saves the table", "--save": "saves the table",
         "-R": "restores a table", "--restore": "restores a table",

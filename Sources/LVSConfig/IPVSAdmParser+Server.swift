@@ -9,7 +9,9 @@ extension IPVSAdmParser {
         guard let given = arguments[.realServer], let value = given.value else {
             throw IPVSAdmLineError(command, "\(command.text) needs the real server: -r ADDRESS[:PORT]")
         }
-        let (address, port) = try IPVSAdmValue.endpoint(value, "real server address")
+        // ipvsadm gives a fwmark service the protocol tcp "to a sane value"; port names resolve under it.
+        let proto: IPProtocol = if case .address(let proto, _, _) = key { proto } else { .tcp }
+        let (address, port) = try IPVSAdmValue.endpoint(value, "real server address", protocol: proto)
         let forwarding = try Self.forwarding(arguments)
         var server = RealServer(address: address, port: port ?? 0, forwarding: forwarding)
         if case .address(_, _, let servicePort) = key {

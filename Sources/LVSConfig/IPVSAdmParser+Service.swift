@@ -25,7 +25,7 @@ extension IPVSAdmParser {
         if let ipv6 = arguments[.ipv6] {
             throw IPVSAdmLineError(ipv6.name, "-6 (--ipv6) makes a fwmark service (-f) IPv6; an address service takes its family from the address, like -t [2001:db8::10]:80")
         }
-        let (address, port) = try IPVSAdmValue.endpoint(value, "service address")
+        let (address, port) = try IPVSAdmValue.endpoint(value, "service address", protocol: proto)
         return (.address(proto, address, port: port ?? 0), value)
     }
 
@@ -35,10 +35,7 @@ extension IPVSAdmParser {
                         _ arguments: IPVSAdmArguments) throws(IPVSAdmLineError) -> VirtualService {
         var service = VirtualService(key: key)
         if let value = arguments[.scheduler]?.value {
-            guard (1...15).contains(value.text.utf8.count) else {
-                throw IPVSAdmLineError(value, "scheduler name '\(value.text)' is longer than the kernel's 15 characters")
-            }
-            service.scheduler = Scheduler(rawValue: value.text)
+            service.scheduler = try Self.scheduler(value)
         }
         service.persistence = try persistence(arguments, family: key.family)
         if let onePacket = arguments[.onePacket] {
@@ -71,17 +68,28 @@ extension IPVSAdmParser {
             persistence.netmaskLength = try IPVSAdmValue.netmaskLength(value, family: family)
         }
         if let value = arguments[.persistenceEngine]?.value {
-            guard (1...15).contains(value.text.utf8.count) else {
-                throw IPVSAdmLineError(value, "persistence engine name '\(value.text)' is longer than the kernel's 15 characters")
-            }
-            persistence.engine = value.text
+            persistence.engine = try IPVSAdmValue.persistenceEngine(value)
         }
         return persistence
     }
 
+    /// A scheduler's name: what follows `ip_vs_` in its kernel module's name, so 1 to 15 ASCII
+    /// letters, digits or `_` — the rule a config's `extra_schedulers` follows, so that an import
+    /// always validates.
+    static func scheduler(_ token: IPVSAdmToken) throws(IPVSAdmLineError) -> Scheduler {
+        let name = token.text
+        guard (1...15).contains(name.utf8.count), name.utf8.allSatisfy({ byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_")
+        }) else {
+            throw IPVSAdmLineError(token, "scheduler '\(name)' is not a kernel scheduler name; use 1–15 letters, digits or '_' (module ip_vs_NAME), like wlc")
+        }
+        return Scheduler(rawValue: name)
+    }
+
     /// `-b`'s comma-separated names, as ipvsadm's `parse_sched_flags` reads them: `flag-1`…`flag-3`
     /// under any scheduler, the sh and mh names only under their scheduler.
-    private static func schedulerFlags(_ token: IPVSAdmToken, scheduler: Scheduler) throws(IPVSAdmLineError) -> SchedulerFlags {
+    static func schedulerFlags(_ token: IPVSAdmToken, scheduler: Scheduler) throws(IPVSAdmLineError) -> SchedulerFlags {
         let generic: [String: SchedulerFlags] = ["flag-1": .flag1, "flag-2": .flag2, "flag-3": .flag3]
         let owned: [String: (Scheduler, SchedulerFlags)] = [
             "sh-fallback": (.sh, .flag1), "sh-port": (.sh, .flag2), "mh-fallback": (.mh, .flag1), "mh-port": (.mh, .flag2),

@@ -4,7 +4,7 @@ import LVSModel
 /// stopping at the first. Lines are applied in order, as `ipvsadm -R` applies them.
 struct IPVSAdmParser {
     let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private var report: IPVSAdmDiagnostics
     private var services: [ServiceKey: VirtualService] = [:]
     /// Kept apart from `services` and sorted once at the end: appending to
     /// `VirtualService.servers` re-sorts on every insert.
@@ -14,31 +14,52 @@ struct IPVSAdmParser {
     /// Services whose `-A` line was rejected: their `-a` lines are not reported again as
     /// referring to a missing service.
     private var rejectedServices: Set<ServiceKey> = []
+    /// What `--set` lines set; nil (not managed) until one sets a timeout.
+    private var timeouts: Timeouts?
+    /// What `--start-daemon` lines start; nil (not managed) until one does.
+    private var syncDaemons: [SyncDaemon]?
+    private var daemonLines: [SyncDaemon.State: Int] = [:]
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        report = IPVSAdmDiagnostics(file: file)
+    }
+
+    var diagnostics: [Diagnostic] { report.all }
 
     var table: IPVSTable {
         IPVSTable(services: services.values.map { service in
             var service = service
             service.servers = servers[service.key] ?? []
             return service
-        })
+        }, timeouts: timeouts, syncDaemons: syncDaemons)
     }
 
-    mutating func read(_ text: String) {
-        for var words in IPVSAdmToken.lines(of: text) {
+    mutating func read(_ lines: [IPVSAdmLine]) {
+        for line in lines {
+            if let unprintable = line.unprintable {
+                report.refuse(unprintable)
+                continue
+            }
+            var words = line.words
             if words.first?.text == "ipvsadm" { words.removeFirst() }
             guard let first = words.first else { continue }
             do {
-                try readLine(IPVSAdmArguments(words), first: first)
+                if first.text == IPVSAdmOption.setTimeouts {
+                    try readTimeouts(words.dropFirst(), command: first)
+                } else if first.text == IPVSAdmOption.startDaemon || first.text.hasPrefix(IPVSAdmOption.startDaemon + "=") {
+                    try readSyncDaemon(words, command: first)
+                } else {
+                    try readLine(IPVSAdmArguments(words), first: first)
+                }
             } catch {
-                diagnostics.append(Diagnostic(.error, file: file, at: error.location, error.message))
+                report.error(at: error.location, error.message)
             }
         }
     }
 
     mutating func warn(_ token: IPVSAdmToken, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, file: file, at: token.location, message))
+        report.warning(at: token.location, message)
     }
 
     private mutating func readLine(_ arguments: IPVSAdmArguments, first: IPVSAdmToken) throws(IPVSAdmLineError) {
@@ -75,14 +96,40 @@ struct IPVSAdmParser {
             }
             servers[key, default: []].append(server)
             serverLines[key, default: [:]][server.key] = commandToken.location.line
-        default:  // -C, the only other command: later lines start from an empty table.
-            self = IPVSAdmParser(file: file, diagnostics: diagnostics)
+        default:  // -C, the only other command: later lines start from an empty table; timeouts and daemons stay.
+            services = [:]
+            servers = [:]
+            serviceLines = [:]
+            serverLines = [:]
+            rejectedServices = []
         }
     }
 
-    private init(file: String, diagnostics: [Diagnostic]) {
-        self.file = file
-        self.diagnostics = diagnostics
+    /// `--start-daemon STATE [OPTIONS]`: the kernel runs at most one daemon of each state.
+    private mutating func readSyncDaemon(_ words: [IPVSAdmToken], command: IPVSAdmToken) throws(IPVSAdmLineError) {
+        let daemon = try Self.syncDaemon(words)
+        if let line = daemonLines[daemon.state] {
+            throw IPVSAdmLineError(command, "a \(daemon.state.rawValue) sync daemon is already started at line \(line); the kernel runs one of each state")
+        }
+        daemonLines[daemon.state] = command.location.line
+        syncDaemons = (syncDaemons ?? []) + [daemon]
+    }
+
+    /// `--set TCP TCPFIN UDP`, in seconds. A 0 leaves that timeout as it is, in ipvsadm as in
+    /// the kernel, so here it stays as an earlier line set it, or unmanaged.
+    private mutating func readTimeouts(_ values: ArraySlice<IPVSAdmToken>, command: IPVSAdmToken) throws(IPVSAdmLineError) {
+        let usage = "--set takes three timeouts in seconds, TCP TCPFIN UDP, like --set 900 120 300 (0 leaves one unchanged)"
+        guard values.count == 3 else {
+            throw IPVSAdmLineError(values.count > 3 ? values[values.startIndex + 3] : command, usage)
+        }
+        var seconds: [UInt32?] = []
+        for value in values {
+            let number = try IPVSAdmValue.number(value, "timeout", in: 0...Timeouts.maximum)
+            seconds.append(number == 0 ? nil : number)
+        }
+        let earlier = timeouts ?? Timeouts()
+        let merged = Timeouts(tcp: seconds[0] ?? earlier.tcp, tcpFin: seconds[1] ?? earlier.tcpFin, udp: seconds[2] ?? earlier.udp)
+        timeouts = merged == Timeouts() ? nil : merged
     }
 
     private static func allows(_ command: IPVSAdmOption, _ option: IPVSAdmOption) -> Bool {

@@ -21,8 +21,10 @@ enum IPVSAdmValue {
     }
 
     /// `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`, read as ipvsadm's `parse_service` reads them:
-    /// a bare IPv6 address has no port. The port is nil where none is written.
-    static func endpoint(_ token: IPVSAdmToken, _ what: String) throws(IPVSAdmLineError) -> (address: IPAddress, port: UInt16?) {
+    /// a bare IPv6 address has no port, and a port may be a name that `IPVSAdmPortNames` knows
+    /// under `proto`. The port is nil where none is written.
+    static func endpoint(_ token: IPVSAdmToken, _ what: String,
+                         protocol proto: IPProtocol) throws(IPVSAdmLineError) -> (address: IPAddress, port: UInt16?) {
         let text = token.text
         let host: Substring
         var portText: Substring?
@@ -50,17 +52,26 @@ enum IPVSAdmValue {
         guard let address = IPAddress(String(host)) else {
             let isName = host.contains { $0.isLetter } && !host.contains(":")
             throw IPVSAdmLineError(token, "\(what) '\(host)' is not an IP address"
-                + (isName ? "; host names are not resolved: save the table with 'ipvsadm -S -n'"
+                + (isName ? "; host names are not resolved: save or list the table with -n (ipvsadm -Sn, ipvsadm -Ln)"
                           : "; write 192.0.2.10:80 or [2001:db8::10]:80"))
         }
         guard let portText else { return (address, nil) }
         let portToken = token.suffix(from: text.unicodeScalars.count - portText.unicodeScalars.count)
-        guard let port = UInt16(portText) else {
-            throw IPVSAdmLineError(portToken, portText.allSatisfy({ $0.isLetter || $0 == "-" }) && !portText.isEmpty
-                ? "port '\(portText)' is a service name; names are not resolved: save the table with 'ipvsadm -S -n'"
-                : "port '\(portText)' is not a number from 0 to 65535")
+        if let port = UInt16(portText) ?? IPVSAdmPortNames.port(named: String(portText), protocol: proto) {
+            return (address, port)
         }
-        return (address, port)
+        throw IPVSAdmLineError(portToken, portText.contains { $0.isLetter }
+            ? "port '\(portText)' is not a \(proto) service name in lvsctl's built-in copy of Debian's /etc/services; write the number, or save or list the table with -n"
+            : "port '\(portText)' is not a number from 0 to 65535")
+    }
+
+    /// A persistence engine the kernel has (`--pe`, or `pe` in a listing): the config accepts
+    /// no other, so neither does an import.
+    static func persistenceEngine(_ token: IPVSAdmToken) throws(IPVSAdmLineError) -> String {
+        guard Persistence.mainlineEngines.contains(token.text) else {
+            throw IPVSAdmLineError(token, "unknown persistence engine '\(token.text)'\(Suggestion.phrase(for: token.text, in: Persistence.mainlineEngines)); the kernel has: \(Persistence.mainlineEngines.joined(separator: ", "))")
+        }
+        return token.text
     }
 
     /// The persistence netmask as a prefix length: a dotted mask for IPv4 services, a prefix

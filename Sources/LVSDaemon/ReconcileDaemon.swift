@@ -1,3 +1,4 @@
+internal import CMalloc
 internal import Dispatch
 public import LVSEngine
 public import LVSModel
@@ -187,6 +188,9 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             status.lastProblem = converged ? nil : Self.problem(outcome)
         }
         log(outcome, trigger: trigger, elapsed: elapsed)
+        // A tick allocates and frees a whole table; what glibc keeps of it would otherwise
+        // add up over hours to far more than one table.
+        malloc_trim(0)
         return converged
     }
 

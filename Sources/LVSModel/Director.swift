@@ -1,7 +1,18 @@
 /// Settings of the host that runs IPVS. Each field left nil is not managed.
 public struct Director: Hashable, Sendable, Codable {
+    /// Who binds the VIPs on this host.
+    public enum VIPs: String, Hashable, Sendable, Codable, CaseIterable {
+        /// lvsctl binds every VIP on `interface` (default `lvs0`), and unbinds those no service needs.
+        case bind
+        /// Something else does (keepalived, the network's own setup, an operator by hand):
+        /// lvsctl never binds or removes a VIP.
+        case external
+    }
+
     /// Where VIPs are bound.
     public var interface: String?
+    /// Who binds the VIPs; nil is `bind`.
+    public var vips: VIPs?
     /// The director's address towards the real servers (DIP): NAT servers route through it.
     public var address: IPAddress?
     /// Packet forwarding (`net.ipv4.ip_forward`, `net.ipv6.conf.all.forwarding`); NAT needs it.
@@ -11,12 +22,16 @@ public struct Director: Hashable, Sendable, Codable {
     /// `net.ipv4.vs.expire_quiescent_template`: stop persistence to weight-0 servers.
     public var expireQuiescentTemplate: Bool?
 
-    public init(interface: String? = nil, address: IPAddress? = nil, ipForward: Bool? = nil,
+    public init(interface: String? = nil, vips: VIPs? = nil, address: IPAddress? = nil, ipForward: Bool? = nil,
                 expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil) {
         self.interface = interface
+        self.vips = vips
         self.address = address
         self.ipForward = ipForward
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
     }
+
+    /// Whether lvsctl binds the VIPs (`vips` is nil or `bind`).
+    public var bindsVIPs: Bool { vips != .external }
 }

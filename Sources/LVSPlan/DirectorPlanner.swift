@@ -1,7 +1,8 @@
 public import LVSModel
 
-/// Plans the director's side of the cluster: every VIP bound locally, forwarding for NAT and
-/// FULLNAT, the IPVS sysctls the file declares, and the firewall chains.
+/// Plans the director's side of the cluster: every VIP bound locally (unless `director.vips` is
+/// `external`), forwarding for NAT and FULLNAT, the IPVS sysctls the file declares, and the
+/// firewall chains.
 public enum DirectorPlanner {
     /// The dummy device lvsctl creates for VIPs when `director.interface` names none (as
     /// kube-proxy's kube-ipvs0).
@@ -13,20 +14,7 @@ public enum DirectorPlanner {
 
     public static func changes(_ desired: DesiredState, host: HostSnapshot) -> [Change] {
         var changes: [Change?] = []
-        let device = desired.director?.interface ?? defaultDevice
-        let vips = Set(desired.table.services.compactMap { service -> IPAddress? in
-            if case .address(_, let vip, _) = service.key { return vip }
-            return desired.firewallMatches[service.key]?.vip
-        }).sorted()
-
-        if !vips.isEmpty {
-            changes.append(HostChanges.device(device, kind: "dummy", in: host, reason: "VIPs are bound to it"))
-        }
-        for vip in vips {
-            changes.append(HostChanges.address(vip, length: vip.family.bitWidth, on: device, in: host,
-                                               reason: "the director must accept packets for its VIPs"))
-        }
-        changes += staleAddresses(desired, vips: Set(vips), device: device, host: host)
+        if desired.director?.bindsVIPs ?? true { changes += vipChanges(desired, host: host) }
 
         let natFamilies = Set(desired.table.services.filter { $0.servers.contains { $0.forwarding == .nat } }.map(\.key.family))
         let forwardKeys: [AddressFamily: String] = [.ipv4: "net.ipv4.ip_forward", .ipv6: "net.ipv6.conf.all.forwarding"]
@@ -49,6 +37,50 @@ public enum DirectorPlanner {
                                               reason: "FULLNAT's source rewrite needs IPVS connections in conntrack"))
         }
         return changes.compactMap { $0 } + FirewallPlanner.changes(desired, host: host)
+    }
+
+    /// The `director` section that describes this host as it is, so that the config `lvsctl get`
+    /// prints plans no change to it; nil when the defaults describe it.
+    ///
+    /// VIPs are left to lvsctl (`bind`, the default) only when they are exactly what it would
+    /// bind: every address service's VIP on `lvs0`, and, when lvsctl created `lvs0`, no other
+    /// host address there that it would take away. Otherwise something else binds them
+    /// (keepalived, an operator on `eth0` or `lo`, or no one: the network routes them here),
+    /// and the section says `vips: external`. A table with NAT servers while forwarding is
+    /// off in both families gets `ip_forward: false`, where the default would turn it on.
+    public static func observed(_ table: IPVSTable, host: HostSnapshot) -> Director? {
+        var director = Director()
+        var vips: Set<IPAddress> = []
+        var natFamilies: Set<AddressFamily> = []
+        for service in table.services {
+            if case .address(_, let vip, _) = service.key { vips.insert(vip) }
+            if service.servers.contains(where: { $0.forwarding == .nat }) { natFamilies.insert(service.key.family) }
+        }
+        let bound = (host.addresses[defaultDevice] ?? []).filter { $0.prefixLength == $0.address.family.bitWidth }.map(\.address)
+        let owned = host.devices[defaultDevice]?.alias == HostSnapshot.ownedAlias
+        if !vips.isSubset(of: bound) || (owned && !Set(bound).isSubset(of: vips)) { director.vips = .external }
+        let forwarding = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"].map { host.sysctls[$0] }
+        if !natFamilies.isEmpty, forwarding.allSatisfy({ $0 == "0" }) { director.ipForward = false }
+        return director == Director() ? nil : director
+    }
+
+    /// Every VIP — of address services, and each firewall-mark service's `match.vip` — bound on
+    /// the VIP device, and those no service needs any more taken off it.
+    private static func vipChanges(_ desired: DesiredState, host: HostSnapshot) -> [Change?] {
+        let device = desired.director?.interface ?? defaultDevice
+        let vips = Set(desired.table.services.compactMap { service -> IPAddress? in
+            if case .address(_, let vip, _) = service.key { return vip }
+            return desired.firewallMatches[service.key]?.vip
+        }).sorted()
+        var changes: [Change?] = []
+        if !vips.isEmpty {
+            changes.append(HostChanges.device(device, kind: "dummy", in: host, reason: "VIPs are bound to it"))
+        }
+        for vip in vips {
+            changes.append(HostChanges.address(vip, length: vip.family.bitWidth, on: device, in: host,
+                                               reason: "the director must accept packets for its VIPs"))
+        }
+        return changes + staleAddresses(desired, vips: Set(vips), device: device, host: host)
     }
 
     /// Host addresses on a device lvsctl created, inside the scope, that no service needs any

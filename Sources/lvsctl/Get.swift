@@ -1,13 +1,15 @@
 import ArgumentParser
 import LVSConfig
+import LVSHost
 import LVSJSON
 import LVSModel
+import LVSPlan
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Print the live IPVS table.",
-        discussion: "As YAML (a config that validate accepts and apply reproduces), JSON, or ipvsadm -Sn text.")
+        discussion: "As YAML (a config that validate accepts and apply reproduces), JSON, or ipvsadm -Sn text. The YAML describes this host as it is: with 'director: { vips: external }' when its VIPs are not bound on lvsctl's lvs0, so that planning it changes nothing.")
 
     @Option(name: .shortAndLong, help: "yaml (a config file), json (docs/json.md) or ipvsadm (ipvsadm -Sn format).")
     var output: TableFormat = .yaml
@@ -26,7 +28,14 @@ struct Get: ParsableCommand {
             let comment: ConfigWriter.Comment? = stats ? { service, server in
                 Self.counters(live.statistics[service], server: server)
             } : nil
-            Console.standardOutput.write(ConfigWriter.yaml(DesiredState(table: live.table), comment: comment))
+            let host: HostSnapshot
+            do {
+                host = try LinuxHost().snapshot(sysctls: DirectorPlanner.sysctls, chains: [], routes: false)
+            } catch {
+                throw Inputs.failure(error)
+            }
+            let state = DesiredState(table: live.table, director: DirectorPlanner.observed(live.table, host: host))
+            Console.standardOutput.write(try Inputs.checkedYAML(state, comment: comment))
         case .json:
             Console.printLine(SnapshotJSON.encode(live, statistics: stats))
         case .ipvsadm:

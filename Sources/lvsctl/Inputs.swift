@@ -44,6 +44,16 @@ enum Inputs {
         return LiveState(table: table)
     }
 
+    /// The config `ConfigWriter` writes for `state`, or exit 1 when it would not read back as
+    /// `state`: `get` and `import` never print a config that fails to validate or means
+    /// something else.
+    static func checkedYAML(_ state: DesiredState, comment: ConfigWriter.Comment? = nil) throws -> String {
+        switch ConfigWriter.checkedYAML(state, comment: comment) {
+        case .success(let yaml): return yaml
+        case .failure(let failure): throw Console.fail("the config written for this table does not read back the same (\(failure)); nothing is printed")
+        }
+    }
+
     /// The kernel adapter, or exit 1 with the reason IPVS cannot be reached.
     static func kernel() throws -> IPVSKernel {
         do {

@@ -1,4 +1,5 @@
 import ArgumentParser
+internal import CMalloc
 internal import Dispatch
 import FoundationEssentials
 import IPVSKernel
@@ -54,6 +55,8 @@ struct ReconcileCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A process that lives for days returns what it frees (see LVSCtl.main for one-shot commands).
+        mallopt(M_TOP_PAD, 0)
         let initial = try Inputs.desiredState(file)
         let format = logFormat.format
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format) }

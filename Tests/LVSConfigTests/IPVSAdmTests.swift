@@ -134,6 +134,51 @@ struct IPVSAdmParseTests {
         #expect(result.diagnostics[0].message.contains("port 8080 is ignored: dr forwarding cannot map ports"))
     }
 
+    @Test func readsRestoreFilesAsIpvsadmRestoreDoes() throws {
+        let parsed = try table("""
+            # /etc/ipvsadm.rules, written by hand
+            ipvsadm -C
+            --set 900 120 0
+
+            -A -t 198.51.100.10:http -s wrr          # web
+            -a -t 198.51.100.10:http -r 203.0.113.11:www -g -w 3
+            -A -u [2001:db8::53]:domain -s rr
+            -a -u [2001:db8::53]:domain -r [2001:db8::5]:mdns -m
+            -A --sctp-service 198.51.100.11:amqp -s rr
+            -A -f -2147483648 -s rr
+            -a -f -2147483648 -r 203.0.113.1:https -i
+            ipvsadm --set 0 0 300
+            """)
+        #expect(parsed.timeouts == Timeouts(tcp: 900, tcpFin: 120, udp: 300))
+        #expect(parsed.services.map(\.key) == [
+            .address(.tcp, ip("198.51.100.10"), port: 80),
+            .address(.sctp, ip("198.51.100.11"), port: 5672),
+            .address(.udp, ip("2001:db8::53"), port: 53),
+            .fwmark(2_147_483_648, .ipv4),
+        ])
+        #expect(parsed.services[0].servers.map(\.port) == [80])
+        #expect(parsed.services[2].servers.map(\.port) == [5353])
+        #expect(parsed.services[3].servers.map(\.port) == [443])
+    }
+
+    @Test func readsSyncDaemonsWithIpvsadmDefaults() throws {
+        let parsed = try table("""
+            ipvsadm --start-daemon master --mcast-interface eth1 --syncid 10
+            --start-daemon=backup --syncid=7 --mcast-group 239.1.2.3 --mcast-port 8849 --mcast-ttl 2 --sync-maxlen 1400
+            -C
+            """)
+        #expect(parsed.syncDaemons == [
+            SyncDaemon(state: .master, interface: "eth1", syncID: 10),
+            SyncDaemon(state: .backup, interface: "eth0", syncID: 7, maxLength: 1400, group: ip("239.1.2.3"), port: 8849, ttl: 2),
+        ])
+        #expect(try table("-A -t 198.51.100.10:80\n").syncDaemons == nil)
+    }
+
+    @Test func timeoutsOfZeroStayUnmanaged() throws {
+        #expect(try table("--set 0 0 0\n").timeouts == nil)
+        #expect(try table("--set 0 60 0\n-C\n").timeouts == Timeouts(tcpFin: 60))
+    }
+
     @Test func readsCarriageReturnsAndCommentsInsideWords() throws {
         let parsed = try table("-A -t 198.51.100.10:80 -s rr\r\n-a -t 198.51.100.10:80 -r 203.0.113.1 -w 7#weight\r\n")
         #expect(parsed.services[0].servers[0].weight == 7)
@@ -176,7 +221,7 @@ private let badLines: [BadLine] = [
     BadLine(rule: "misspelt option", text: "-A -t 198.51.100.10:80 --schedular rr\n", line: 1, column: 24,
             message: "unknown option '--schedular' (did you mean '--scheduler'?)"),
     BadLine(rule: "edit command", text: "-E -t 198.51.100.10:80 -s rr\n", line: 1, column: 1,
-            message: "'-E' edits a service; a saved table is built from -A (add service) and -a (add server) lines only"),
+            message: "'-E' edits a service; a saved table is built from -A (add service), -a (add server), -C, --set and --start-daemon lines only"),
     BadLine(rule: "no command", text: "-t 198.51.100.10:80 -s rr\n", line: 1, column: 1, message: "this line has no command"),
     BadLine(rule: "stray word", text: "-A -t 198.51.100.10:80 rr\n", line: 1, column: 24, message: "unexpected 'rr'"),
     BadLine(rule: "option twice", text: "-A -t 198.51.100.10:80 -s rr -s wlc\n", line: 1, column: 30,
@@ -186,8 +231,43 @@ private let badLines: [BadLine] = [
     BadLine(rule: "bad IPv4 address", text: "-A -t 192.0.2.300:80 -s rr\n", line: 1, column: 7,
             message: "service address '192.0.2.300' is not an IP address"),
     BadLine(rule: "host name", text: "-A -t www.example.com:80\n", line: 1, column: 7, message: "host names are not resolved"),
-    BadLine(rule: "port name", text: "-A -t 198.51.100.10:http\n", line: 1, column: 21,
-            message: "port 'http' is a service name"),
+    BadLine(rule: "unknown port name", text: "-A -t 198.51.100.10:htp\n", line: 1, column: 21,
+            message: "port 'htp' is not a tcp service name in lvsctl's built-in copy of Debian's /etc/services"),
+    BadLine(rule: "port name of another protocol", text: "-A -u 198.51.100.10:http\n", line: 1, column: 21,
+            message: "port 'http' is not a udp service name"),
+    BadLine(rule: "NUL inside an IPv6 address", text: "-A -u [2001:db8::1\u{0}]:53 -s rr\n", line: 1, column: 19,
+            message: "U+0000 (a control character) is not allowed here"),
+    BadLine(rule: "control byte in a scheduler", text: "-A -t 198.51.100.10:80 -s wl\u{1}c\n", line: 1, column: 29,
+            message: "U+0001 (a control character) is not allowed here"),
+    BadLine(rule: "terminal escape", text: "-A -t 198.51.100.10:80 -s rr\u{1B}[2J\n", line: 1, column: 29,
+            message: "U+001B (a control character)"),
+    BadLine(rule: "C1 control", text: "-A -t 198.51.100.10:80 -s rr\u{9B}2J\n", line: 1, column: 29,
+            message: "U+009B (a control character)"),
+    BadLine(rule: "non-ASCII word", text: "-A -t 198.51.100.10:80 -s rré\n", line: 1, column: 29, message: "U+00E9 is not allowed here"),
+    BadLine(rule: "scheduler that is no module name", text: "-A -t 198.51.100.10:80 -s wl-c\n", line: 1, column: 27,
+            message: "scheduler 'wl-c' is not a kernel scheduler name; use 1–15 letters, digits or '_'"),
+    BadLine(rule: "scheduler name too long", text: "-A -t 198.51.100.10:80 -s abcdefghijklmnop\n", line: 1, column: 27,
+            message: "is not a kernel scheduler name"),
+    BadLine(rule: "unknown persistence engine", text: "-A -u 198.51.100.10:5060 -p --pe sipp\n", line: 1, column: 34,
+            message: "unknown persistence engine 'sipp' (did you mean 'sip'?)"),
+    BadLine(rule: "two master daemons", text: "--start-daemon master\n--start-daemon master --syncid 2\n", line: 2, column: 1,
+            message: "a master sync daemon is already started at line 1"),
+    BadLine(rule: "unknown daemon state", text: "--start-daemon primary\n", line: 1, column: 16,
+            message: "sync daemon state 'primary' is not valid; use master or backup"),
+    BadLine(rule: "misspelt daemon option", text: "--start-daemon master --sycnid 3\n", line: 1, column: 23,
+            message: "unknown sync daemon option '--sycnid' (did you mean '--syncid'?)"),
+    BadLine(rule: "syncid above 255", text: "--start-daemon master --syncid=256\n", line: 1, column: 32,
+            message: "syncid '256' is not valid; use a whole number from 0 to 255"),
+    BadLine(rule: "unicast sync group", text: "--start-daemon master --mcast-group 192.0.2.1\n", line: 1, column: 37,
+            message: "is not a multicast address"),
+    BadLine(rule: "interface with a slash", text: "--start-daemon backup --mcast-interface ../x\n", line: 1, column: 41,
+            message: "interface '../x' is not a valid Linux interface name"),
+    BadLine(rule: "--set with two timeouts", text: "--set 900 120\n", line: 1, column: 1,
+            message: "--set takes three timeouts in seconds, TCP TCPFIN UDP"),
+    BadLine(rule: "--set with four timeouts", text: "ipvsadm --set 900 120 300 5\n", line: 1, column: 27,
+            message: "--set takes three timeouts"),
+    BadLine(rule: "--set beyond the kernel's range", text: "--set 900 2147484 300\n", line: 1, column: 11,
+            message: "timeout '2147484' is not valid; use a whole number from 0 to 2147483"),
     BadLine(rule: "port out of range", text: "-A -t 198.51.100.10:65536\n", line: 1, column: 21,
             message: "port '65536' is not a number from 0 to 65535"),
     BadLine(rule: "IPv4 in brackets", text: "-A -t [192.0.2.1]:80\n", line: 1, column: 7, message: "brackets are only for IPv6"),
@@ -274,6 +354,14 @@ struct IPVSAdmErrorTests {
         #expect(error.file == "bad.save")
         #expect("\(error.line):\(error.column)" == "\(bad.line):\(bad.column)", "\(error)")
         #expect(error.message.contains(bad.message), "\(error.message)")
+    }
+
+    @Test func pastTwoHundredErrorsTheRestAreCountedInOneSummary() {
+        let result = IPVSAdmFormat.parse(String(repeating: "-A -t 198.51.100.10:80 -s wl\u{1}c\n", count: 100_000), file: "bad.save")
+        #expect(result.table == nil)
+        #expect(result.errors.count == 201)
+        #expect(result.errors.last.map { "\($0.line):\($0.column)" } == "201:29")
+        #expect(result.errors.last?.message == "99800 more errors not shown (the first here); fix the ones above first")
     }
 
     @Test func reportsEveryBadLineButNotTheServersOfARejectedService() {

@@ -29,26 +29,26 @@ struct ApplyKernelTests {
     // MARK: Helpers
 
     @discardableResult
-    private func ip(_ namespace: String?, _ arguments: String...) throws -> Run {
+    func ip(_ namespace: String?, _ arguments: String...) throws -> Run {
         try run("/usr/sbin/ip", (namespace.map { ["-n", $0] } ?? []) + arguments)
     }
 
     @discardableResult
-    private func ipvsadmAllowingFailure(_ namespace: String?, _ arguments: [String], input: String = "") throws -> Run {
+    func ipvsadmAllowingFailure(_ namespace: String?, _ arguments: [String], input: String = "") throws -> Run {
         namespace == nil
             ? try run("/usr/sbin/ipvsadm", arguments, input: input)
             : try run("/usr/sbin/ip", ["netns", "exec", namespace!, "/usr/sbin/ipvsadm"] + arguments, input: input)
     }
 
     @discardableResult
-    private func ipvsadm(_ namespace: String?, _ arguments: String..., input: String = "") throws -> Run {
+    func ipvsadm(_ namespace: String?, _ arguments: String..., input: String = "") throws -> Run {
         let result = try ipvsadmAllowingFailure(namespace, arguments, input: input)
         #expect(result.status == 0, "ipvsadm \(arguments.joined(separator: " ")): \(result.error)")
         return result
     }
 
     /// Everything ipvsadm shows of a table that the save format leaves out, too.
-    private func view(_ namespace: String?, timeouts: Bool = false, daemons: Bool = false) throws -> String {
+    func view(_ namespace: String?, timeouts: Bool = false, daemons: Bool = false) throws -> String {
         var text = try ipvsadm(namespace, "-Sn").output
         text += try ipvsadm(namespace, "-Ln", "--thresholds").output
         text += try ipvsadm(namespace, "-Ln", "--tun-info").output
@@ -57,7 +57,7 @@ struct ApplyKernelTests {
         return text
     }
 
-    private func apply(_ file: String, _ extra: String...) throws -> Run {
+    func apply(_ file: String, _ extra: String...) throws -> Run {
         try run(lvsctlBinary, ["apply", "-f", file, "--yes"] + extra)
     }
 

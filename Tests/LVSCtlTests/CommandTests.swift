@@ -74,10 +74,10 @@ struct CommandTests {
         #expect(result.output.contains("Plan: 0 to add, 0 to change, 8 to destroy."))
     }
 
-    @Test("import turns ipvsadm -Sn output into a config that reproduces it", arguments: exampleNames)
+    @Test("import turns a restore file (ipvsadm -Sn output, --set, --start-daemon) into a config that reproduces it",
+          arguments: exampleNames)
     func importReproduces(_ name: String) throws {
-        let save = try expectedTable(name).split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-        let saved = try temporaryFile("\(name).txt", save + "\n")
+        let saved = try temporaryFile("\(name).txt", try expectedTable(name))
         let imported = try lvsctl("import", saved)
         #expect(imported.status == 0, "\(imported.error)")
         let config = try temporaryFile("\(name).yaml", imported.output)
@@ -119,6 +119,43 @@ struct CommandTests {
         #expect(result.error.contains("\(planFile):"), "\(result.error)")
         #expect(result.error.contains("not what the plan's target and basis give"), "\(result.error)")
         #expect(!result.error.contains("lock"), "\(result.error)")
+    }
+
+    @Test("import refuses what it cannot say, at FILE:LINE:COLUMN, prints nothing, and never echoes control bytes",
+          arguments: ["-A -t 198.51.100.10:80 -s wl\u{1}c\n", "-A -u [2001:db8::1\u{0}]:53 -s rr\n",
+                      "-A -t 198.51.100.10:80 -s rr\u{1B}[2J\u{1B}[H\n", "TCP  198.51.100.10:80 w\u{9B}lc\n",
+                      "-A -t 198.51.100.10:80 -s \"wl\\x01c\"\n"])
+    func importRefusesHostileText(_ text: String) throws {
+        let file = try temporaryFile("hostile.txt", text)
+        let imported = try lvsctl("import", file)
+        #expect(imported.status == 1)
+        #expect(imported.output.isEmpty)
+        #expect(imported.error.hasPrefix("\(file):1:"), "\(imported.error)")
+        #expect(!imported.error.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) })
+    }
+
+    @Test("import of a listing and a restore file: a config that validates, with the listing's warning on stderr")
+    func importListingAndRestoreFile() throws {
+        let listing = try temporaryFile("ticket.txt", """
+            Prot LocalAddress:Port Scheduler Flags
+              -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+            TCP  198.51.100.10:http wlc persistent 360
+              -> 203.0.113.11:80              Route   3      12         40
+            FWM  3 rr
+              -> 203.0.113.1:80               Tunnel  1      0          0
+
+            """)
+        let fromListing = try lvsctl("import", listing)
+        #expect(fromListing.status == 0, "\(fromListing.error)")
+        #expect(fromListing.error.contains("\(listing):2:3: warning: an 'ipvsadm -Ln' listing shows no thresholds"))
+        #expect(fromListing.output.contains("- { address: 203.0.113.1, port: 80, forward: tun, weight: 1 }"))
+        #expect(try lvsctl("validate", "-f", try temporaryFile("listing.yaml", fromListing.output)).status == 0)
+
+        let restore = try temporaryFile("rules.txt", "# saved\nipvsadm --set 900 120 300\n-A -u 198.51.100.53:domain -s rr # dns\n")
+        let fromRestore = try lvsctl("import", restore)
+        #expect(fromRestore.status == 0, "\(fromRestore.error)")
+        #expect(fromRestore.output.contains("timeouts: { tcp: 900, tcpfin: 120, udp: 300 }"))
+        #expect(fromRestore.output.contains("port: 53"))
     }
 
     @Test("apply needs -f or a plan file, not both")

@@ -93,4 +93,47 @@ struct DirectorPlannerTests {
         #expect(reread.firewallMatches == desired.firewallMatches)
         #expect(reread.director == desired.director)
     }
+
+    @Test("with vips: external no VIP is bound or removed, and the rest is still planned")
+    func externalVIPs() throws {
+        let desired = try config(webFarm.split(separator: "\n").map {
+            $0 == "director: { address: 203.0.113.1 }" ? "director: { vips: external, address: 203.0.113.1 }" : $0
+        }.joined(separator: "\n"))
+        var host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: false)])
+        host.addresses["lvs0"] = [InterfaceAddress(IPAddress("198.51.100.99")!, prefixLength: 32)]
+        let actions = DirectorPlanner.changes(desired, host: host).flatMap(\.hostActions)
+        #expect(!actions.contains { action in
+            switch action {
+            case .createDevice, .addAddress, .removeAddress, .setLinkUp: true
+            default: false
+            }
+        })
+        #expect(actions.contains(.setSysctl(key: "net.ipv4.ip_forward", value: "1")))
+    }
+
+    @Test("get describes the VIPs where they are: on lvs0 the default, anywhere else external")
+    func observedDirector() throws {
+        let table = try config("""
+            version: 1
+            services:
+              - { vip: 198.51.100.10, port: 80, forward: nat, servers: ["203.0.113.11:8080"] }
+              - { vip: "2001:db8::10", port: 80, servers: ["2001:db8::11"] }
+            """).table
+        let vips = ["198.51.100.10", "2001:db8::10"].map { InterfaceAddress(IPAddress($0)!, prefixLength: IPAddress($0)!.family.bitWidth) }
+        var host = HostSnapshot(devices: ["lvs0": .init(kind: "dummy", alias: HostSnapshot.ownedAlias, isUp: true)])
+        host.addresses["lvs0"] = vips
+        host.sysctls = ["net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "0"]
+        #expect(DirectorPlanner.observed(table, host: host) == nil)
+
+        host.addresses["lvs0"] = vips + [InterfaceAddress(IPAddress("198.51.100.99")!, prefixLength: 32)]
+        #expect(DirectorPlanner.observed(table, host: host) == Director(vips: .external), "lvsctl would remove .99")
+
+        host.addresses = ["eth0": vips]
+        #expect(DirectorPlanner.observed(table, host: host) == Director(vips: .external))
+        host.sysctls["net.ipv4.ip_forward"] = "0"
+        #expect(DirectorPlanner.observed(table, host: host) == Director(vips: .external, ipForward: false))
+
+        let described = DesiredState(table: table, director: DirectorPlanner.observed(table, host: host))
+        #expect(DirectorPlanner.changes(described, host: host).isEmpty)
+    }
 }
