@@ -75,7 +75,7 @@ extension ConfigDecoder {
         var names: [Scheduler] = []
         for item in items(node, of: "extra_schedulers") ?? [] {
             guard let name = string(item, "extra scheduler name") else { continue }
-            if name.isEmpty || name.utf8.count > 15 || !name.utf8.allSatisfy({ isModuleNameCharacter($0) }) {
+            if !Scheduler.isValidName(name) {
                 error(item, "extra scheduler '\(name)' is not a kernel module suffix; use 1–15 ASCII letters, digits or '_' (module ip_vs_NAME)")
             } else {
                 names.append(Scheduler(rawValue: name))
@@ -140,28 +140,16 @@ extension ConfigDecoder {
         return daemons
     }
 
-    /// A name the kernel takes for a network device (`dev_valid_name`), kept to printable ASCII:
-    /// 1–15 bytes, not `.` or `..`, no `/`, `:` or white space.
+    /// A name the kernel takes for a network device (`DeviceName`).
     mutating func interfaceName(_ node: YAMLNode) -> String? {
         guard let name = string(node, "interface") else { return nil }
-        guard !name.isEmpty, name.utf8.count <= SyncDaemon.maximumInterfaceLength, name != ".", name != "..",
-              name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ":") })
-        else {
+        guard DeviceName.isValid(name) else {
             error(node, "interface '\(name)' is not a valid Linux interface name; use 1–15 printable ASCII characters without '/', ':' or spaces, other than '.' and '..'")
             return nil
         }
         return name
     }
 
-    private func isModuleNameCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"):
-            true
-        default:
-            false
-        }
-    }
 
     private mutating func decodeDirector(_ node: YAMLNode) -> Director? {
         guard let f = fields(node, of: "director", ConfigKeys.Director.self) else { return nil }

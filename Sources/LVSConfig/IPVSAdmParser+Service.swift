@@ -73,15 +73,10 @@ extension IPVSAdmParser {
         return persistence
     }
 
-    /// A scheduler's name: what follows `ip_vs_` in its kernel module's name, so 1 to 15 ASCII
-    /// letters, digits or `_` — the rule a config's `extra_schedulers` follows, so that an import
-    /// always validates.
+    /// A scheduler's name, by the rule a config's `extra_schedulers` follows (`Scheduler.isValidName`).
     static func scheduler(_ token: IPVSAdmToken) throws(IPVSAdmLineError) -> Scheduler {
         let name = token.text
-        guard (1...15).contains(name.utf8.count), name.utf8.allSatisfy({ byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "_")
-        }) else {
+        guard Scheduler.isValidName(name) else {
             throw IPVSAdmLineError(token, "scheduler '\(name)' is not a kernel scheduler name; use 1–15 letters, digits or '_' (module ip_vs_NAME), like wlc")
         }
         return Scheduler(rawValue: name)

@@ -36,8 +36,7 @@ extension IPVSAdmParser {
         var daemon = SyncDaemon(state: state, interface: "eth0")
         if let value = given["--mcast-interface"]?.value {
             let name = value.text
-            guard (1...SyncDaemon.maximumInterfaceLength).contains(name.utf8.count), name != ".", name != "..",
-                  !name.contains(where: { $0 == "/" || $0 == ":" }) else {
+            guard DeviceName.isValid(name) else {
                 throw IPVSAdmLineError(value, "interface '\(name)' is not a valid Linux interface name; use 1–15 characters without '/' or ':'")
             }
             daemon.interface = name

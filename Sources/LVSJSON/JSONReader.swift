@@ -1,4 +1,5 @@
 public import LVSConfig
+import LVSModel
 
 /// A JSON value as read from a file, with where it starts: every document lvsctl reads back
 /// (snapshots, plan files) is untrusted, and each refusal names FILE:LINE:COLUMN.
@@ -289,17 +290,7 @@ public struct JSONReader {
         return value
     }
 
-    /// A key or value for a message: control characters escaped, long text shortened, so that
-    /// nothing from the file reaches a terminal raw.
-    static func shown(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(64) {
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return text.unicodeScalars.count > 64 ? out + "…" : out
-    }
+    /// A key or value for a message (`DisplayText`), cut short, so that nothing from the file
+    /// reaches a terminal raw.
+    static func shown(_ text: String) -> String { DisplayText.escaped(text, limit: 64) }
 }

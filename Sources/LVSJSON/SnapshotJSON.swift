@@ -207,7 +207,7 @@ public enum SnapshotJSON {
             }
             let interfaceNode = try fields.required("interface")
             let interface = try interfaceNode.string("sync interface", limit: SyncDaemon.maximumInterfaceLength)
-            guard !interface.isEmpty, interface != ".", interface != "..", interface.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") }) else {
+            guard DeviceName.isValid(interface) else {
                 throw JSONDocumentError(interfaceNode.location, "sync interface '\(JSONReader.shown(interface))' is not a device name")
             }
             daemons.append(SyncDaemon(

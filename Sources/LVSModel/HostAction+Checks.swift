@@ -52,19 +52,15 @@ extension HostAction {
             }
     }
 
-    /// A Linux device name: 1–15 printable bytes, no space or `/`, not `.` or `..`, not an option.
+    /// A Linux device name (`DeviceName`) that `ip` cannot take for an option.
     private static func checkDevice(_ name: String) throws(HostError) {
-        let bytes = name.utf8
-        guard (1...15).contains(bytes.count), name != ".", name != "..", bytes.first != UInt8(ascii: "-"),
-              bytes.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") }) else {
+        guard DeviceName.isValid(name), name.utf8.first != UInt8(ascii: "-") else {
             throw HostError(action: "device", message: "'\(shown(name))' is not a device name")
         }
     }
 
-    /// Text for an error message, control characters escaped.
-    private static func shown(_ text: String) -> String {
-        String(text.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
+    /// Text for an error message (`DisplayText`), cut short.
+    private static func shown(_ text: String) -> String { DisplayText.escaped(text, limit: 80) }
 }
 
 extension FirewallChain {

@@ -29,6 +29,16 @@ public struct Scheduler: RawRepresentable, Hashable, Sendable, Codable, Comparab
     /// The kernel module that provides the scheduler.
     public var moduleName: String { "ip_vs_\(rawValue)" }
 
+    /// Whether `name` can follow `ip_vs_` in a module's name: 1–15 ASCII letters, digits or `_`.
+    /// Configs (`extra_schedulers`) and ipvsadm text hold names to this one rule, so an import
+    /// always validates.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...15).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+
     /// The names this scheduler gives its three flag bits; nil where it ignores them.
     public var flagNames: [SchedulerFlags.Element: String]? {
         switch self {

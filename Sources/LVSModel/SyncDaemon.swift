@@ -11,7 +11,7 @@ public struct SyncDaemon: Hashable, Sendable, Codable {
     public static let defaultGroup = IPAddress(ipv4: 0xE000_0051)  // 224.0.0.81
     public static let defaultPort: UInt16 = 8848
     /// The kernel's limit on interface names, without the terminating NUL.
-    public static let maximumInterfaceLength = 15
+    public static let maximumInterfaceLength = DeviceName.maximumLength
 
     public var state: State
     public var interface: String
