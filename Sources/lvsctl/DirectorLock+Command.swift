@@ -5,10 +5,9 @@ extension DirectorLock {
     static func forCommand(path: String = DirectorLock.defaultPath) throws -> DirectorLock {
         do {
             return try DirectorLock(path: path)
-        } catch .held(let path, let pid) {
-            throw Console.fail("another lvsctl is changing this host (lock \(path)\(pid.map { ", pid \($0)" } ?? "")); wait for it to finish")
         } catch {
-            throw Console.fail(error.description)
+            guard case .held = error else { throw Console.fail(error.description) }
+            throw Console.fail("\(error); wait for it to finish")
         }
     }
 }
