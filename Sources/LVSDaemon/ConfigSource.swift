@@ -10,6 +10,8 @@ public struct ConfigSource: Sendable {
     public let path: String
     /// The state of the last valid read.
     public private(set) var current: DesiredState?
+    /// What the last read found: its errors and warnings.
+    public private(set) var diagnostics: [Diagnostic] = []
     private var identity: [Int]?
 
     public enum Reading: Sendable {
@@ -28,6 +30,7 @@ public struct ConfigSource: Sendable {
         let now = Self.identity(of: path)
         guard force || now == nil || now != identity else { return .unchanged }
         let result = ConfigLoader.load(path: path)
+        diagnostics = result.diagnostics
         guard let state = result.state else {
             // Read again next time: the file may be mid-write, and its fix may keep its size.
             identity = nil
@@ -38,9 +41,6 @@ public struct ConfigSource: Sendable {
         current = state
         return .loaded(state)
     }
-
-    /// Takes `state`, read and checked by the caller, as the last valid one.
-    public mutating func adopt(_ state: DesiredState) { current = state }
 
     /// What the path names, through links: device, inode, size and change times.
     private static func identity(of path: String) -> [Int]? {

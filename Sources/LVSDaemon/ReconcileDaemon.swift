@@ -16,16 +16,14 @@ public struct DaemonSettings: Sendable {
         case detect
     }
 
-    public var configPath: String
     public var schedule: TickSchedule
     public var mode: Mode
     public var allowMassDeletion: Bool
     public var drain: Duration?
     public var lockPath: String
 
-    public init(configPath: String, schedule: TickSchedule, mode: Mode = .correct, allowMassDeletion: Bool = false,
+    public init(schedule: TickSchedule, mode: Mode = .correct, allowMassDeletion: Bool = false,
                 drain: Duration? = nil, lockPath: String = DirectorLock.defaultPath) {
-        self.configPath = configPath
         self.schedule = schedule
         self.mode = mode
         self.allowMassDeletion = allowMassDeletion
@@ -50,16 +48,16 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
     let makeReconciler: @Sendable (ReconcileOptions) -> Reconciler<Table>
     let notifier: SystemdNotifier
     let logger: Logger
-    let initial: DesiredState
+    let config: ConfigSource
 
     /// - Parameters:
-    ///   - initial: the config's state, already read and valid (an invalid first config is the
+    ///   - config: the config file, already read and valid (an invalid first config is the
     ///     caller's error to report, as `apply` reports it).
     ///   - makeReconciler: the engine, over the kernel or (in tests) an in-memory table.
-    public init(settings: DaemonSettings, initial: DesiredState, status: DaemonStatus, metrics: DaemonMetrics,
+    public init(settings: DaemonSettings, config: ConfigSource, status: DaemonStatus, metrics: DaemonMetrics,
                 notifier: SystemdNotifier, logger: Logger, makeReconciler: @escaping @Sendable (ReconcileOptions) -> Reconciler<Table>) {
         self.settings = settings
-        self.initial = initial
+        self.config = config
         self.status = status
         self.metrics = metrics
         self.notifier = notifier
@@ -76,7 +74,7 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
 
     public func run() async throws {
         let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(1))
-        let watcher = ConfigWatcher(path: settings.configPath)
+        let watcher = ConfigWatcher(path: config.path)
         watcher?.start { continuation.yield(.configChanged) }
         let schedule = settings.schedule
         let timer = Task {
@@ -142,9 +140,7 @@ struct DaemonLoop<Table: IPVSTableAccess> {
 
     init(daemon: ReconcileDaemon<Table>) {
         self.daemon = daemon
-        config = ConfigSource(path: daemon.settings.configPath)
-        _ = config.refresh()
-        if config.current == nil { config.adopt(daemon.initial) }
+        config = daemon.config
     }
 
     /// One reconcile for `trigger`: nil when skipped, else whether the director converged. An

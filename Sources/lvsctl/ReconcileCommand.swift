@@ -57,17 +57,20 @@ struct ReconcileCommand: ParsableCommand {
     func run() throws {
         // A process that lives for days returns what it frees (see LVSCtl.main for one-shot commands).
         mallopt(M_TOP_PAD, 0)
-        let initial = try Inputs.desiredState(file)
+        var config = ConfigSource(path: file)
+        _ = config.refresh()
+        for diagnostic in config.diagnostics { Console.standardError.print(diagnostic) }
+        guard let initial = config.current else { throw ExitCode.failure }
         let format = logFormat.format
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format) }
         let logger = Logger(label: "lvsctl")
-        let settings = DaemonSettings(configPath: file, schedule: TickSchedule(interval: interval.duration), mode: mode.mode,
+        let settings = DaemonSettings(schedule: TickSchedule(interval: interval.duration), mode: mode.mode,
                                       allowMassDeletion: allowMassDelete, drain: drain.map { .seconds($0) }, lockPath: lockFile)
         let status = DaemonStatus(interval: interval.duration)
         let metrics = DaemonMetrics()
         metrics.recordConfig(valid: true, now: DaemonClock.epochSeconds(), state: initial)
         let daemon = ReconcileDaemon<IPVSKernel>(
-            settings: settings, initial: initial, status: status, metrics: metrics,
+            settings: settings, config: config, status: status, metrics: metrics,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger
         ) { options in
             Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() }, host: LinuxHost(), options: options)

@@ -36,12 +36,14 @@ struct Fixture {
     }
 
     func daemon(_ mode: DaemonSettings.Mode = .correct) throws -> ReconcileDaemon<InMemoryTable> {
-        let initial = try #require(ConfigLoader.load(path: config).state)
+        var source = ConfigSource(path: config)
+        _ = source.refresh()
+        #expect(source.current != nil)
         // The tests run one tick at a time: the table is never used from two threads at once.
         nonisolated(unsafe) let table = self.table
-        return ReconcileDaemon(settings: DaemonSettings(configPath: config, schedule: TickSchedule(interval: .seconds(2)), mode: mode,
+        return ReconcileDaemon(settings: DaemonSettings(schedule: TickSchedule(interval: .seconds(2)), mode: mode,
                                                         lockPath: folder + "/lock"),
-                               initial: initial, status: status, metrics: metrics, notifier: SystemdNotifier(environment: [:]),
+                               config: source, status: status, metrics: metrics, notifier: SystemdNotifier(environment: [:]),
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { options in
             Reconciler(connect: { table }, host: nil, options: options)
         }
