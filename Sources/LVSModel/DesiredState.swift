@@ -15,15 +15,32 @@ public struct DesiredState: Hashable, Sendable, Codable {
     /// Servers reached by FULLNAT: masquerading in the table, plus a source rewrite to the
     /// director's address so that they need no route back to clients.
     public var fullNATServers: [ServiceKey: Set<ServerKey>]
+    /// The health check of each checked server; a server with none (or `check: none`) is
+    /// always in rotation.
+    public var checks: [ServiceKey: [ServerKey: HealthCheck]]
+    /// What each service with checked servers does with their health.
+    public var healthPolicies: [ServiceKey: HealthPolicy]
 
     public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
                 names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:],
-                fullNATServers: [ServiceKey: Set<ServerKey>] = [:]) {
+                fullNATServers: [ServiceKey: Set<ServerKey>] = [:], checks: [ServiceKey: [ServerKey: HealthCheck]] = [:],
+                healthPolicies: [ServiceKey: HealthPolicy] = [:]) {
         self.scope = scope
         self.table = table
         self.director = director
         self.names = names
         self.firewallMatches = firewallMatches
         self.fullNATServers = fullNATServers
+        self.checks = checks
+        self.healthPolicies = healthPolicies
+    }
+
+    /// Every distinct check the servers need: what the checker runs.
+    public var checkTargets: Set<CheckTarget> {
+        var targets: Set<CheckTarget> = []
+        for (_, servers) in checks {
+            for (server, check) in servers { targets.insert(CheckTarget(server: server, check: check)) }
+        }
+        return targets
     }
 }
