@@ -61,7 +61,7 @@ let package = Package(
                                          "CMalloc",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
-        .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "CMalloc"], swiftSettings: strict),
+        .executableTarget(name: "lvsctl-bench", dependencies: ["IPVSKernel", "LVSDaemon", "LVSModel", "CMalloc"], swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel", "TestSupport"], swiftSettings: strict),
@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "LVSJSONTests", dependencies: ["LVSJSON", "LVSPlan", "LVSConfig", "LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSEngineTests", dependencies: ["LVSEngine", "LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),
         .testTarget(name: "LVSHealthTests", dependencies: ["LVSHealth", "LVSModel"], swiftSettings: strict),
-        .testTarget(name: "LVSDaemonTests", dependencies: ["LVSDaemon", "LVSEngine", "LVSPlan", "LVSModel", "LVSConfig"],
+        .testTarget(name: "LVSDaemonTests", dependencies: ["LVSDaemon", "LVSEngine", "LVSPlan", "LVSModel", "LVSConfig",
+                                                          .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),

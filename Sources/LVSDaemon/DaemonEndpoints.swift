@@ -1,5 +1,6 @@
 internal import Glibc
 import LVSJSON
+import NIOCore
 
 /// What the daemon serves over HTTP (docs/operations.md).
 public enum DaemonEndpoints {
@@ -13,7 +14,7 @@ public enum DaemonEndpoints {
         case "/plan":
             guard let (plan, target, host) = status.lastPlan else { return HTTPResponse(status: 503, text: "no plan computed yet\n") }
             return HTTPResponse(status: 200, contentType: "application/json",
-                                body: Array((PlanJSON.encode(plan, target: target, host: host) + "\n").utf8))
+                                body: ByteBuffer(string: PlanJSON.encode(plan, target: target, host: host) + "\n"))
         case "/":
             return HTTPResponse(status: 200, text: "lvsctl reconcile: /metrics /healthz /plan\n")
         default:

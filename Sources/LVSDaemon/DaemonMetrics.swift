@@ -1,6 +1,7 @@
 public import LVSEngine
 public import LVSModel
 import LVSPlan
+public import NIOCore
 import Prometheus
 internal import Synchronization
 
@@ -23,6 +24,10 @@ public final class DaemonMetrics: Sendable {
     /// The table last read and the desired state it was planned against, for the IPVS part:
     /// rendered at each scrape, so that a tick does not render what nobody reads.
     private let table = Mutex<(live: LiveState, desired: DesiredState)?>(nil)
+    /// The IPVS part's labels, and the buffer of the last exposition: once the response that
+    /// held it is sent, the next one is written into the same memory, not into a hundred MB of
+    /// fresh pages.
+    private let rendering = Mutex<(layout: IPVSMetrics.Layout, buffer: ByteBuffer)>((IPVSMetrics.Layout(), ByteBuffer()))
 
     public init() {
         let registry = self.registry
@@ -86,11 +91,19 @@ public final class DaemonMetrics: Sendable {
         table.withLock { $0 = (live, desired) }
     }
 
-    /// The whole exposition, in the Prometheus text format 0.0.4.
-    public func exposition() -> [UInt8] {
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        if let (live, desired) = table.withLock({ $0 }) { IPVSMetrics.render(live, desired: desired, into: &buffer) }
-        return buffer
+    /// The whole exposition, in the Prometheus text format 0.0.4, in the buffer the response is
+    /// sent from.
+    public func exposition() -> ByteBuffer {
+        var own: [UInt8] = []
+        registry.emit(into: &own)
+        let current = table.withLock { $0 }
+        return rendering.withLock { rendering in
+            rendering.buffer.clear()
+            rendering.buffer.writeBytes(own)
+            if let (live, desired) = current {
+                IPVSMetrics.render(live, desired: desired, layout: &rendering.layout, into: &rendering.buffer)
+            }
+            return rendering.buffer
+        }
     }
 }

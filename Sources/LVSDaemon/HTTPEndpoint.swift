@@ -8,29 +8,31 @@ public import ServiceLifecycle
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var contentType: String
-    public var body: [UInt8]
+    public var body: ByteBuffer
 
-    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: ByteBuffer) {
         self.status = status
         self.contentType = contentType
         self.body = body
     }
 
     public init(status: Int, text: String) {
-        self.init(status: status, body: Array(text.utf8))
+        self.init(status: status, body: ByteBuffer(string: text))
     }
 }
 
 /// The daemon's HTTP endpoint (`/metrics`, `/healthz`, `/plan`) on SwiftNIO: GET and HEAD only,
-/// request bodies ignored, anything else answered 404 or 405. Runs until graceful shutdown.
+/// request bodies ignored, anything else answered 404 or 405. Each answer is made off the event
+/// loop, so that a long one (a hundred MB of metrics) holds up no other request. Runs until
+/// graceful shutdown.
 public struct HTTPEndpoint: Service {
     public let host: String
     public let port: Int
-    let route: @Sendable (_ path: String) -> HTTPResponse
+    let route: @Sendable (_ path: String) async -> HTTPResponse
     let logger: Logger
 
     /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
-    public init(host: String, port: Int, logger: Logger, route: @escaping @Sendable (_ path: String) -> HTTPResponse) {
+    public init(host: String, port: Int, logger: Logger, route: @escaping @Sendable (_ path: String) async -> HTTPResponse) {
         self.host = host
         self.port = port
         self.logger = logger
@@ -65,10 +67,10 @@ private final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let route: @Sendable (String) -> HTTPResponse
+    private let route: @Sendable (String) async -> HTTPResponse
     private var head: HTTPRequestHead?
 
-    init(route: @escaping @Sendable (String) -> HTTPResponse) { self.route = route }
+    init(route: @escaping @Sendable (String) async -> HTTPResponse) { self.route = route }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -82,19 +84,27 @@ private final class RequestHandler: ChannelInboundHandler {
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = String(head.uri.prefix { $0 != "?" })
-        let response = switch head.method {
-        case .GET, .HEAD: route(path)
-        default: HTTPResponse(status: 405, text: "only GET and HEAD are served\n")
+        guard head.method == .GET || head.method == .HEAD else {
+            send(HTTPResponse(status: 405, text: "only GET and HEAD are served\n"), to: head, context: context)
+            return
         }
+        let path = String(head.uri.prefix { $0 != "?" })
+        let promise = context.eventLoop.makePromise(of: HTTPResponse.self)
+        promise.completeWithTask { [route] in await route(path) }
+        promise.futureResult.assumeIsolated().whenSuccess { response in
+            self.send(response, to: head, context: context)
+        }
+    }
+
+    private func send(_ response: HTTPResponse, to head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Content-Length", value: String(response.body.readableBytes))
         headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
         let status = HTTPResponseStatus(statusCode: response.status)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
         let keepAlive = head.isKeepAlive
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in

@@ -1,11 +1,13 @@
 import LVSModel
+import NIOCore
 
 /// The IPVS counters of managed services and their servers in the Prometheus text format,
 /// labelled as node_exporter's ipvs collector labels its `node_ipvs_*` series (`local_address`,
 /// `local_port`, `local_mark`, `proto`, `remote_address`, `remote_port`) plus the config's
 /// `service` name. A table of 64,000 servers is over half a million lines and a hundred MB: each
-/// series' labels are written once into a pool and copied into every family, and numbers are
-/// written digit by digit, with no string made per line.
+/// series' labels are kept in a pool from one scrape to the next, and every line is copied from
+/// the pool straight into the response's buffer, sized beforehand, with no string or array made
+/// per line.
 enum IPVSMetrics {
     private typealias Family = (name: [UInt8], header: [UInt8])
 
@@ -32,49 +34,101 @@ enum IPVSMetrics {
         (family("lvsctl_ipvs_backend_weight", "gauge", "A real server's weight in the kernel."), { server, _ in UInt64(server.weight) }),
     ]
 
-    /// Appends the series of every service of `live` that `desired` holds.
-    static func render(_ live: LiveState, desired: DesiredState, into buffer: inout [UInt8]) {
-        let wanted = Set(desired.table.services.map(\.key))
-        let services = live.table.services.filter { wanted.contains($0.key) }
-        // Every series' labels, braces included, one after another; a series is a range of them.
+    /// Every series' label set, braces included, one after another in a pool, for one shape of
+    /// the table: which services and servers are managed, and their names. Made again only when
+    /// that shape changes, not at every scrape.
+    struct Layout {
         var pool: [UInt8] = []
+        var services: [ServiceKey] = []
         var serviceLabels: [Range<Int>] = []
-        var servers: [(server: RealServer, statistics: ServerStatistics, labels: Range<Int>)] = []
-        serviceLabels.reserveCapacity(services.count)
-        for service in services {
-            let own = Array(labels(of: service.key, name: desired.names[service.key]).utf8)
-            let start = pool.count
-            pool += own
-            pool.append(UInt8(ascii: "}"))
-            serviceLabels.append(start..<pool.count)
-            let statistics = live.statistics[service.key]?.servers
-            for server in service.servers {
-                let serverStart = pool.count
+        /// Each service's servers, in the table's order, flattened.
+        var servers: [ServerKey] = []
+        var serverLabels: [Range<Int>] = []
+        var names: [ServiceKey: String] = [:]
+
+        init() {}
+
+        init(_ live: LiveState, desired: DesiredState) {
+            names = desired.names
+            for service in IPVSMetrics.managed(live, desired) {
+                let own = Array(IPVSMetrics.labels(of: service.key, name: desired.names[service.key]).utf8)
+                let start = pool.count
                 pool += own
-                pool += ",remote_address=\"\(server.address)\",remote_port=\"\(server.port)\"}".utf8
-                servers.append((server, statistics?[server.key] ?? ServerStatistics(), serverStart..<pool.count))
-            }
-        }
-        let lineOverhead = 24
-        buffer.reserveCapacity(buffer.count + serviceFamilies.count * (serviceLabels.count * lineOverhead + pool.count / 2)
-            + serverFamilies.count * (servers.count * lineOverhead + pool.count))
-        pool.withUnsafeBufferPointer { pool in
-            for ((name, header), value) in serviceFamilies {
-                buffer += header
-                for (service, labels) in zip(services, serviceLabels) {
-                    sample(name, pool[labels], value(live.statistics[service.key]?.counters ?? Counters()), into: &buffer)
+                pool.append(UInt8(ascii: "}"))
+                services.append(service.key)
+                serviceLabels.append(start..<pool.count)
+                for server in service.servers {
+                    let serverStart = pool.count
+                    pool += own
+                    pool += ",remote_address=\"\(server.address)\",remote_port=\"\(server.port)\"}".utf8
+                    servers.append(server.key)
+                    serverLabels.append(serverStart..<pool.count)
                 }
             }
-            for ((name, header), value) in serverFamilies {
-                buffer += header
-                for entry in servers { sample(name, pool[entry.labels], value(entry.server, entry.statistics), into: &buffer) }
+        }
+
+        /// Whether `live` and `desired` have this shape.
+        func fits(_ live: LiveState, _ desired: DesiredState) -> Bool {
+            guard names == desired.names else { return false }
+            var service = 0
+            var server = 0
+            for entry in IPVSMetrics.managed(live, desired) {
+                guard service < services.count, services[service] == entry.key,
+                      server + entry.servers.count <= servers.count else { return false }
+                for each in entry.servers {
+                    guard servers[server] == each.key else { return false }
+                    server += 1
+                }
+                service += 1
+            }
+            return service == services.count && server == servers.count
+        }
+    }
+
+    private static func managed(_ live: LiveState, _ desired: DesiredState) -> LazyFilterSequence<[VirtualService]> {
+        let wanted = Set(desired.table.services.map(\.key))
+        return live.table.services.lazy.filter { wanted.contains($0.key) }
+    }
+
+    /// Appends the series of every service of `live` that `desired` holds, with `layout`'s labels
+    /// (made again first when the table's shape changed).
+    static func render(_ live: LiveState, desired: DesiredState, layout: inout Layout, into buffer: inout ByteBuffer) {
+        if !layout.fits(live, desired) { layout = Layout(live, desired: desired) }
+        let layout = layout
+        var serviceCounters: [Counters] = []
+        var serverValues: [(RealServer, ServerStatistics)] = []
+        serviceCounters.reserveCapacity(layout.services.count)
+        serverValues.reserveCapacity(layout.servers.count)
+        for service in managed(live, desired) {
+            let statistics = live.statistics[service.key]
+            serviceCounters.append(statistics?.counters ?? Counters())
+            for server in service.servers { serverValues.append((server, statistics?.servers[server.key] ?? ServerStatistics())) }
+        }
+        // Each line is its name, its labels, a space, at most 20 digits and a line feed.
+        let serviceLabelBytes = layout.serviceLabels.reduce(0) { $0 + $1.count }
+        let serverLabelBytes = layout.serverLabels.reduce(0) { $0 + $1.count }
+        var capacity = 0
+        for ((name, header), _) in serviceFamilies { capacity += header.count + serviceCounters.count * (name.count + 22) + serviceLabelBytes }
+        for ((name, header), _) in serverFamilies { capacity += header.count + serverValues.count * (name.count + 22) + serverLabelBytes }
+        layout.pool.withUnsafeBytes { pool in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
+                var writer = LineWriter(output: output.baseAddress!, pool: pool.baseAddress!)
+                for ((name, header), value) in serviceFamilies {
+                    writer.copy(header)
+                    for (labels, counters) in zip(layout.serviceLabels, serviceCounters) { writer.line(name, labels, value(counters)) }
+                }
+                for ((name, header), value) in serverFamilies {
+                    writer.copy(header)
+                    for (labels, entry) in zip(layout.serverLabels, serverValues) { writer.line(name, labels, value(entry.0, entry.1)) }
+                }
+                return writer.written
             }
         }
     }
 
     /// `{service="…",local_address="…",local_port="…",local_mark="…",proto="…"` without the brace
     /// that closes it.
-    private static func labels(of key: ServiceKey, name: String?) -> String {
+    fileprivate static func labels(of key: ServiceKey, name: String?) -> String {
         let service = "{service=\"\(escaped(name ?? key.description))\""
         switch key {
         case .address(let proto, let address, let port):
@@ -90,18 +144,43 @@ enum IPVSMetrics {
         return value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
     }
 
-    private static func sample(_ name: [UInt8], _ labels: Slice<UnsafeBufferPointer<UInt8>>, _ value: UInt64,
-                               into buffer: inout [UInt8]) {
-        buffer += name
-        buffer += labels
-        buffer.append(UInt8(ascii: " "))
-        let start = buffer.count
-        var rest = value
-        repeat {
-            buffer.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        buffer[start...].reverse()
-        buffer.append(UInt8(ascii: "\n"))
+    /// Writes lines into memory sized for them beforehand: plain copies, no capacity checks.
+    private struct LineWriter {
+        let output: UnsafeMutableRawPointer
+        let pool: UnsafeRawPointer
+        var written = 0
+
+        init(output: UnsafeMutableRawPointer, pool: UnsafeRawPointer) {
+            self.output = output
+            self.pool = pool
+        }
+
+        mutating func copy(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { (output + written).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            written += bytes.count
+        }
+
+        /// `NAME{LABELS} VALUE\n`.
+        mutating func line(_ name: [UInt8], _ labels: Range<Int>, _ value: UInt64) {
+            copy(name)
+            (output + written).copyMemory(from: pool + labels.lowerBound, byteCount: labels.count)
+            written += labels.count
+            output.storeBytes(of: UInt8(ascii: " "), toByteOffset: written, as: UInt8.self)
+            written += 1
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            rest = value
+            for offset in stride(from: written + digits - 1, through: written, by: -1) {
+                output.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: offset, as: UInt8.self)
+                rest /= 10
+            }
+            written += digits
+            output.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: written, as: UInt8.self)
+            written += 1
+        }
     }
 }

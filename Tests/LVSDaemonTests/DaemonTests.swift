@@ -5,6 +5,7 @@ import LVSEngine
 import LVSModel
 import LVSPlan
 import Logging
+import NIOCore
 import Testing
 @testable import LVSDaemon
 
@@ -49,7 +50,7 @@ struct Fixture {
         }
     }
 
-    func exposition() -> String { String(decoding: metrics.exposition(), as: UTF8.self) }
+    func exposition() -> String { String(buffer: metrics.exposition()) }
 
     func value(_ series: String) -> Double? {
         exposition().split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
@@ -117,7 +118,7 @@ struct DaemonTests {
         #expect(fixture.value("lvsctl_pending_changes") == 6)
         #expect(fixture.status.lastPlan?.plan.changes.count == 6)
         let plan = DaemonEndpoints.respond(to: "/plan", status: fixture.status, metrics: fixture.metrics)
-        #expect(plan.status == 200 && String(decoding: plan.body, as: UTF8.self).contains("198.51.100.10"))
+        #expect(plan.status == 200 && String(buffer: plan.body).contains("198.51.100.10"))
     }
 
     @Test("a tick while another process holds the lock is skipped")
@@ -162,14 +163,27 @@ struct DaemonTests {
         var live = LiveState(table: desired.table)
         var counters = Counters()
         counters.inBytes = 1234
+        counters.outBytes = .max
         live.statistics[key] = ServiceStatistics(counters: counters)
-        var buffer: [UInt8] = []
-        IPVSMetrics.render(live, desired: desired, into: &buffer)
-        let text = String(decoding: buffer, as: UTF8.self)
+        var buffer = ByteBuffer()
+        var layout = IPVSMetrics.Layout()
+        IPVSMetrics.render(live, desired: desired, layout: &layout, into: &buffer)
+        let text = String(buffer: buffer)
+        #expect(text.contains("lvsctl_ipvs_outgoing_bytes_total{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\"} 18446744073709551615\n"))
+        #expect(text.contains("lvsctl_ipvs_connections_total{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\"} 0\n"))
         #expect(text.contains("lvsctl_ipvs_incoming_bytes_total{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\"} 1234\n"))
         #expect(text.contains("lvsctl_ipvs_backend_weight{service=\"a \\\"quoted\\\" name\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"203.0.113.11\",remote_port=\"80\"} 1\n"))
         let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
         #expect(types.count == Set(types).count && types.count == 13)
+
+        // The labels are kept between scrapes until the table's shape or a name changes.
+        live.table.services[0].servers.append(RealServer(address: IPAddress("203.0.113.99")!, port: 80))
+        desired.names[key] = "renamed"
+        buffer.clear()
+        IPVSMetrics.render(live, desired: desired, layout: &layout, into: &buffer)
+        let again = String(buffer: buffer)
+        #expect(again.contains("lvsctl_ipvs_backend_weight{service=\"renamed\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"203.0.113.99\",remote_port=\"80\"} 1\n"))
+        #expect(!again.contains("quoted"))
     }
 
     @Test("log lines stay one line, whatever the values hold")
