@@ -90,6 +90,8 @@ extension ConfigDecoder {
         if let n = f[.scheduler], let scheduler = scheduler(n, extra: extraSchedulers) { defaults.scheduler = scheduler }
         defaults.forwarding = forwardingSpec(forward: f[.forward], tunnel: f[.tunnel])
         if let n = f[.weight], let weight = integer(n, "weight", in: 0...RealServer.maximumWeight) { defaults.weight = weight }
+        defaults.check = f[.check].flatMap { checkSetting($0) }
+        if let n = f[.on_failure], let action = failureAction(n) { defaults.onFailure = action }
         return defaults
     }
 
@@ -187,4 +189,6 @@ struct ServiceDefaults: Sendable {
     var scheduler: Scheduler = .wlc
     var forwarding = ForwardingSpec()
     var weight: UInt32 = 1
+    var check: ConfigDecoder.CheckSetting?
+    var onFailure = HealthPolicy.FailureAction.quiesce
 }

@@ -2,13 +2,14 @@ import LVSModel
 
 extension ConfigDecoder {
     /// A real server, written as a mapping or as a bare `ADDRESS`, `ADDRESS:PORT` or `[IPv6]:PORT`,
-    /// and whether it is reached by FULLNAT.
-    mutating func server(_ node: YAMLNode, of key: ServiceKey, forwarding outer: ForwardingSpec,
-                         weight defaultWeight: UInt32) -> (server: RealServer, fullNAT: Bool)? {
+    /// whether it is reached by FULLNAT, and its health check (its own, else the service's).
+    mutating func server(_ node: YAMLNode, of key: ServiceKey, forwarding outer: ForwardingSpec, weight defaultWeight: UInt32,
+                         check outerCheck: CheckSetting? = nil) -> (server: RealServer, fullNAT: Bool, check: HealthCheck?)? {
         let servicePort: UInt16 = if case .address(_, _, let port) = key { port } else { 0 }
         var server: RealServer
         var portNode: YAMLNode?
         var spec = outer
+        var healthCheck = outerCheck
         if node.isScalar {
             guard let (address, port) = addressAndPort(node) else { return nil }
             server = RealServer(address: address, port: port ?? servicePort, forwarding: spec.forwarding, weight: defaultWeight)
@@ -35,9 +36,13 @@ extension ConfigDecoder {
             let weight = f[.weight].map { integer($0, "weight", in: 0...RealServer.maximumWeight) }
             guard thresholds(f, into: &server), let weight = weight ?? defaultWeight else { return nil }
             server.weight = weight
+            if let n = f[.check] {
+                guard let own = checkSetting(n) else { return nil }
+                healthCheck = own
+            }
         }
         return check(server, portNode: portNode, node: node, key: key, servicePort: servicePort)
-            ? (server, spec.isFullNAT) : nil
+            ? (server, spec.isFullNAT, healthCheck?.check) : nil
     }
 
     private mutating func thresholds(_ f: borrowing Fields<ConfigKeys.Server>, into server: inout RealServer) -> Bool {

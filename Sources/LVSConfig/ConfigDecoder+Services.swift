@@ -36,6 +36,10 @@ extension ConfigDecoder {
                 state.names[service.key] = name
             }
             if let match = decoded.match { state.firewallMatches[service.key] = match }
+            if let policy = decoded.policy {
+                state.checks[service.key] = decoded.checks
+                state.healthPolicies[service.key] = policy
+            }
             if !decoded.fullNAT.isEmpty {
                 if dip == nil {
                     error(item, "FULLNAT rewrites the source of packets to the director's address towards the servers; set director.address")
@@ -86,6 +90,9 @@ extension ConfigDecoder {
         var nameNode: YAMLNode?
         var match: FirewallMatch?
         var fullNAT: Set<ServerKey> = []
+        var checks: [ServerKey: HealthCheck] = [:]
+        /// Present when a server is checked.
+        var policy: HealthPolicy?
     }
 
     private mutating func decodeService(_ node: YAMLNode, defaults: ServiceDefaults,
@@ -106,12 +113,13 @@ extension ConfigDecoder {
                                                                          inheriting: defaults.forwarding))
         let weight = f[.weight].flatMap { integer($0, "weight", in: 0...RealServer.maximumWeight) } ?? defaults.weight
         func what() -> String { name.map { "service '\($0)'" } ?? "service \(key)" }
-        var decoded: [(server: RealServer, fullNAT: Bool, item: YAMLNode)] = []
+        let check = f[.check].map { checkSetting($0) } ?? defaults.check
+        var decoded: [(server: RealServer, fullNAT: Bool, check: HealthCheck?, item: YAMLNode)] = []
         if let list = f[.servers], isList(list, of: "servers of \(what())") {
             decoded.reserveCapacity(Int(list.record.count))
             for item in document.children(list) {
-                guard let (server, isFullNAT) = server(item, of: key, forwarding: forwarding, weight: weight) else { continue }
-                decoded.append((server, isFullNAT, item))
+                guard let entry = server(item, of: key, forwarding: forwarding, weight: weight, check: check) else { continue }
+                decoded.append((entry.server, entry.fullNAT, entry.check, item))
             }
         }
         // Repeated servers are found side by side once sorted, which a service does to its
@@ -120,6 +128,7 @@ extension ConfigDecoder {
         var servers: [RealServer] = []
         servers.reserveCapacity(decoded.count)
         var fullNAT: Set<ServerKey> = []
+        var checks: [ServerKey: HealthCheck] = [:]
         var kept: (key: ServerKey, line: Int)?
         for entry in decoded {
             if let kept, kept.key == entry.server.key {
@@ -129,9 +138,45 @@ extension ConfigDecoder {
             kept = (entry.server.key, entry.item.location.line)
             servers.append(entry.server)
             if entry.fullNAT { fullNAT.insert(entry.server.key) }
+            if let check = entry.check { checks[entry.server.key] = check }
         }
         service.servers = servers
-        return DecodedService(service: service, name: name, nameNode: f[.name], match: match, fullNAT: fullNAT)
+        let policy = healthPolicy(f, checked: checks.count, servers: servers, key: key, forwarding: forwarding, weight: weight,
+                                  onFailure: defaults.onFailure)
+        return DecodedService(service: service, name: name, nameNode: f[.name], match: match, fullNAT: fullNAT,
+                              checks: checks, policy: policy)
+    }
+
+    /// What the service does with its servers' health; nil when none is checked (and then its
+    /// health settings are pointless, which is said).
+    private mutating func healthPolicy(_ f: borrowing Fields<ConfigKeys.Service>, checked: Int, servers: [RealServer], key: ServiceKey,
+                                       forwarding: ForwardingSpec, weight: UInt32,
+                                       onFailure: HealthPolicy.FailureAction) -> HealthPolicy? {
+        guard checked > 0 else {
+            for setting in [ConfigKeys.Service.on_failure, .quorum, .sorry_server] {
+                if let n = f[setting] { warning(n, "'\(setting.name)' has no effect: no server of this service has a check") }
+            }
+            return nil
+        }
+        var policy = HealthPolicy(onFailure: onFailure)
+        if let n = f[.on_failure], let action = failureAction(n) { policy.onFailure = action }
+        if let n = f[.quorum], let quorum = quorum(n) {
+            if case .servers(let count) = quorum, count > servers.count {
+                error(n, "quorum \(count) is more servers than the service has (\(servers.count)); it could never be met")
+            }
+            policy.quorum = quorum
+        }
+        if let n = f[.sorry_server], let sorry = server(n, of: key, forwarding: forwarding, weight: weight) {
+            if n.isScalar || sorry.check == nil {
+                if servers.contains(where: { $0.key == sorry.server.key }) {
+                    error(n, "sorry server \(sorry.server.key) is also one of the service's servers; use an address and port of its own")
+                }
+                policy.belowQuorum = .sorryServer(sorry.server)
+            } else {
+                error(n, "a sorry server takes no 'check': it is used only when too few checked servers are healthy")
+            }
+        }
+        return policy
     }
 
     /// The service's identity: `fwmark` (with an optional `family`), or `vip` + `protocol` + `port`.

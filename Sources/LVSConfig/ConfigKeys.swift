@@ -43,7 +43,7 @@ enum ConfigKeys {
     }
 
     enum Defaults: Int, ConfigKey {
-        case scheduler, forward, tunnel, weight
+        case scheduler, forward, tunnel, weight, check, on_failure
         static let table = KeyTable<Self>()
     }
 
@@ -64,7 +64,7 @@ enum ConfigKeys {
 
     enum Service: Int, ConfigKey {
         case name, vip, `protocol`, port, fwmark, family, match, scheduler, flags, persistence, forward, tunnel,
-             weight, servers
+             weight, check, on_failure, quorum, sorry_server, servers
         static let table = KeyTable<Self>()
     }
 
@@ -79,7 +79,18 @@ enum ConfigKeys {
     }
 
     enum Server: Int, ConfigKey {
-        case address, port, weight, forward, tunnel, max_conns, min_conns
+        case address, port, weight, forward, tunnel, max_conns, min_conns, check
+        static let table = KeyTable<Self>()
+    }
+
+    enum Check: Int, ConfigKey {
+        case type, interval, timeout, rise, fall, address, port, method, path, host, status, body, server_name, verify,
+             query, query_type, transport, rcode, command
+        static let table = KeyTable<Self>()
+    }
+
+    enum Quorum: Int, ConfigKey {
+        case servers, weight
         static let table = KeyTable<Self>()
     }
 

@@ -2,7 +2,7 @@
 /// records, kept by case. Four bytes a key, and never copied: a config holds tens of thousands
 /// of mappings, and copying a slot per key holding the whole node was a tenth of decoding.
 struct Fields<Key: ConfigKey>: ~Copyable {
-    private typealias Slots = InlineArray<16, Int32>
+    private typealias Slots = InlineArray<24, Int32>
 
     /// The most keys a section can have.
     static var capacity: Int { Slots.count }

@@ -126,8 +126,13 @@ public struct CheckTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     }
 
     /// The target of `check` for `server`: its overrides, else the server's own address and port.
+    /// The overrides are resolved into the target, so that a check naming the server's own port
+    /// and one naming none are one target.
     public init(server: ServerKey, check: HealthCheck) {
-        self.init(address: check.address ?? server.address, port: check.port ?? server.port, check: check)
+        var resolved = check
+        resolved.address = nil
+        resolved.port = nil
+        self.init(address: check.address ?? server.address, port: check.port ?? server.port, check: resolved)
     }
 
     public var description: String { "\(check.probe.type) \(ServerKey(address: address, port: port))" }

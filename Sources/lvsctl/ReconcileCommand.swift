@@ -115,11 +115,8 @@ struct Interval: ExpressibleByArgument {
     init(duration: Duration) { self.duration = duration }
 
     init?(argument: String) {
-        let units: [(String, Int64)] = [("h", 3600), ("m", 60), ("s", 1), ("", 1)]
-        guard let (suffix, factor) = units.first(where: { argument.hasSuffix($0.0) }),
-              let value = Int64(argument.dropLast(suffix.count)), value > 0, value <= 86_400 * 365 / factor
-        else { return nil }
-        duration = .seconds(value * factor)
+        guard let duration = DurationText.parse(argument), duration >= .seconds(1) else { return nil }
+        self.duration = duration
     }
 
     var defaultValueDescription: String { "30s" }
