@@ -20,6 +20,9 @@ public struct DesiredState: Hashable, Sendable, Codable {
     public var checks: [ServiceKey: [ServerKey: HealthCheck]]
     /// What each service with checked servers does with their health.
     public var healthPolicies: [ServiceKey: HealthPolicy]
+    /// Why a server stands otherwise than the file says (failing its check, disabled by an
+    /// operator, kept in below quorum, a sorry server): plans give it as the reason of the change.
+    public var serverNotes: [ServiceKey: [ServerKey: String]] = [:]
 
     public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
                 names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:],

@@ -40,6 +40,7 @@ public enum Planner {
             syncStarts = starts
         }
         serviceChanges(desired: desired.table.services, live: managed, names: desired.names, into: &changes)
+        if !desired.serverNotes.isEmpty { explain(&changes, with: desired.serverNotes) }
         changes += syncStarts
         return Plan(changes: changes, notManaged: live.services.map(\.key).filter { !scope.contains($0) },
                     scope: scope, basis: basis)
@@ -188,6 +189,16 @@ public enum Planner {
             default:
                 break
             }
+        }
+    }
+
+    /// Gives a server change the reason the effective state has for it (its health, an
+    /// override): a deletion says that instead of "not in the config", others say it first.
+    private static func explain(_ changes: inout [Change], with notes: [ServiceKey: [ServerKey: String]]) {
+        for index in changes.indices where changes[index].object == .server {
+            guard let service = changes[index].service, let server = changes[index].server,
+                  let note = notes[service]?[server] else { continue }
+            changes[index].reason = changes[index].action == .delete ? note : "\(note): \(changes[index].reason)"
         }
     }
 
