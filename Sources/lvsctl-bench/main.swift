@@ -6,9 +6,18 @@
 //   snapshot 0.412 services=16000 servers=64000 user_s=0.21 sys_s=0.19 maxrss_kib=61234
 //
 // user_s / sys_s: the CPU time of the whole process in user space and in the kernel.
+//
+//   lvsctl-bench health TARGETS SECONDS
+//
+// runs the health checker on the TCP targets in the file TARGETS (one `ADDRESS PORT` a line) for
+// SECONDS, for scripts/bench-health.sh (see HealthBench.swift).
 import Glibc
 import IPVSKernel
 import CMalloc
+
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "health" {
+    exit(await HealthBench.run(targets: CommandLine.arguments[2], seconds: Int(CommandLine.arguments[3]) ?? 0))
+}
 
 func seconds() -> Double {
     var now = timespec()
