@@ -3,11 +3,11 @@
 #   scripts/install-deps.sh          build + unit-test dependencies (libnl, libyaml; Python jsonschema and
 #                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze)
 #   scripts/install-deps.sh --vm     also the throwaway-VM kernel suite (qemu, kernel, virtme-ng, ipvsadm, iptables,
-#                                    promtool from prometheus)
+#                                    promtool from prometheus; keepalived, gcc and bc for bench-health.sh)
 set -euo pipefail
 
 build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml systemd)
-vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus)
+vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus keepalived gcc bc)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--vm" ]]; then want+=("${vm_packages[@]}"); fi

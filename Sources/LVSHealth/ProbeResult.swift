@@ -1,6 +1,6 @@
 /// The outcome of one probe of a `CheckTarget`, with the reason people read in logs, plans and
 /// `/health` ("connection refused", "status 503", "timeout after 2 s").
-public struct ProbeResult: Hashable, Sendable {
+public struct ProbeResult: Hashable, Sendable, Codable {
     public var success: Bool
     public var reason: String
     public var duration: Duration

@@ -7,16 +7,26 @@
 //
 // user_s / sys_s: the CPU time of the whole process in user space and in the kernel.
 //
-//   lvsctl-bench metrics [SERVICES] [SERVERS]
-//   metrics render_s=0.210 bytes=113000000 services=16000 servers=64000
+//   lvsctl-bench health TARGETS SECONDS
 //
-// times the daemon's `/metrics` exposition of a synthetic table (no kernel needed): the first
-// rendering after a tick and a repeated one, for scripts/bench-reconcile.sh's figure.
+// runs the health checker on the TCP targets in the file TARGETS (one `ADDRESS PORT` a line) for
+// SECONDS, for scripts/bench-health.sh (see HealthBench.swift).
+//
+//   lvsctl-bench metrics [SERVICES] [SERVERS]
+//   metrics render_s=0.045 bytes=108200848 services=16000 servers=64000
+//
+// times the daemon's `/metrics` exposition of a synthetic table (MetricsBench.swift).
 import Glibc
 import IPVSKernel
-import LVSDaemon
-import LVSModel
 import CMalloc
+
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "health" {
+    exit(await HealthBench.run(targets: CommandLine.arguments[2], seconds: Int(CommandLine.arguments[3]) ?? 0))
+}
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "metrics" {
+    MetricsBench.run(CommandLine.arguments.dropFirst(2).compactMap { Int($0) })
+    exit(0)
+}
 
 func seconds() -> Double {
     var now = timespec()
@@ -26,38 +36,6 @@ func seconds() -> Double {
 
 // As lvsctl itself does (LVSCtl.main).
 mallopt(M_TOP_PAD, 64 << 20)
-if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "metrics" {
-    let arguments = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
-    let (serviceCount, perService) = (arguments.first ?? 16_000, arguments.dropFirst().first ?? 4)
-    var services: [VirtualService] = []
-    var statistics: [ServiceKey: ServiceStatistics] = [:]
-    var names: [ServiceKey: String] = [:]
-    for index in 0..<serviceCount {
-        let key = ServiceKey.address(.tcp, IPAddress(ipv4: 0xC633_6400 + UInt32(index / 1000)), port: UInt16(1000 + index % 1000))
-        let servers = (0..<perService).map {
-            RealServer(address: IPAddress(ipv4: 0xCB00_7100 + UInt32($0 + 1)), port: UInt16(1000 + index % 1000), weight: 100)
-        }
-        var counters = Counters()
-        counters.connections = UInt64(index) * 1_000_003
-        counters.inBytes = UInt64(index) * 987_654_321
-        let entries = servers.map { ServerStatisticsList.Entry(server: $0.key, statistics: ServerStatistics(counters: counters, activeConnections: 12)) }
-        services.append(VirtualService(key: key, scheduler: .wrr, servers: servers))
-        statistics[key] = ServiceStatistics(counters: counters, servers: ServerStatisticsList(entries))
-        names[key] = "service-\(index)"
-    }
-    let table = IPVSTable(services: services)
-    let metrics = DaemonMetrics()
-    var bytes = 0
-    var times: [Double] = []
-    for _ in 0..<3 {
-        metrics.recordTable(LiveState(table: table, statistics: statistics), desired: DesiredState(table: table, names: names))
-        let start = seconds()
-        bytes = metrics.exposition().readableBytes
-        times.append(seconds() - start)
-    }
-    print("metrics render_s=\(times.sorted()[1]) bytes=\(bytes) services=\(serviceCount) servers=\(serviceCount * perService)")
-    exit(0)
-}
 do {
     let kernel = try IPVSKernel()
     let start = seconds()

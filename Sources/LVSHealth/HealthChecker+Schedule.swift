@@ -1,0 +1,103 @@
+import Foundation
+import LVSModel
+import NIOCore
+
+extension HealthChecker {
+    /// What the checker's threads share, under one lock.
+    struct Shared {
+        var slots: [CheckTarget: Slot] = [:]
+        /// Set while `run` runs: probes start only then.
+        var tools: ProbeTools?
+        var inFlight = 0
+        /// Targets due while `concurrency` probes were in flight, in the order they fell due.
+        var waiting = CircularBuffer<(target: CheckTarget, serial: UInt64)>()
+        /// Numbers slots, so that a timer or probe of a removed target never touches a new one.
+        var serial: UInt64 = 0
+    }
+
+    /// One target's state and schedule.
+    struct Slot {
+        let serial: UInt64
+        var state: CheckState
+        let address: SocketAddress?
+        let eventLoop: any EventLoop
+        /// When the next probe is (or the running one was) due.
+        var due: NIODeadline
+        var timer: Scheduled<Void>?
+        var run: ProbeRun?
+    }
+
+    /// Arms the timer of `target`'s next probe.
+    func schedule(_ target: CheckTarget) {
+        shared.withLock { shared in
+            guard shared.tools != nil, let slot = shared.slots[target], slot.timer == nil, slot.run == nil else { return }
+            let serial = slot.serial
+            shared.slots[target]?.timer = slot.eventLoop.scheduleTask(deadline: slot.due) { self.fallDue(target, serial: serial) }
+        }
+    }
+
+    /// Starts the probe now, or queues it when `concurrency` probes are in flight.
+    private func fallDue(_ target: CheckTarget, serial: UInt64) {
+        let start = shared.withLock { shared -> Bool in
+            guard shared.tools != nil, shared.slots[target]?.serial == serial else { return false }
+            shared.slots[target]?.timer = nil
+            guard shared.inFlight < concurrency else {
+                shared.waiting.append((target, serial))
+                return false
+            }
+            shared.inFlight += 1
+            return true
+        }
+        if start { probe(target, serial: serial) }
+    }
+
+    private func probe(_ target: CheckTarget, serial: UInt64) {
+        let now = NIODeadline.now()
+        let started = shared.withLock { shared -> (Slot, ProbeTools)? in
+            guard let tools = shared.tools, let slot = shared.slots[target], slot.serial == serial else { return nil }
+            return (slot, tools)
+        }
+        guard let (slot, tools) = started else { return ended(nil) }
+        let lateness = Duration.nanoseconds(max(now - slot.due, .zero).nanoseconds)
+        let run = target.probe(to: slot.address, on: slot.eventLoop, tools: tools)
+        let stale = shared.withLock { shared -> Bool in
+            guard shared.tools != nil, shared.slots[target]?.serial == serial else { return true }
+            shared.slots[target]?.run = run
+            return false
+        }
+        if stale { run.cancel() }
+        run.result.whenSuccess { result in
+            self.ended((target, serial, result, lateness))
+        }
+    }
+
+    /// Counts a probe's result (nil: it did not start), frees its place for a waiting probe,
+    /// and schedules the target's next one.
+    private func ended(_ probe: (target: CheckTarget, serial: UInt64, result: ProbeResult, lateness: Duration)?) {
+        let now = NIODeadline.now()
+        let (event, next) = shared.withLock { shared -> (CheckEvent?, (CheckTarget, UInt64)?) in
+            var next: (CheckTarget, UInt64)?
+            while shared.tools != nil, let waiting = shared.waiting.popFirst() {
+                if shared.slots[waiting.target]?.serial == waiting.serial {
+                    next = waiting
+                    break
+                }
+            }
+            if next == nil { shared.inFlight -= 1 }
+            guard let probe, var slot = shared.slots[probe.target], slot.serial == probe.serial else { return (nil, next) }
+            let transition = slot.state.record(probe.result, at: Date())
+            slot.run = nil
+            slot.due = max(slot.due + TimeAmount(probe.target.check.interval), now)
+            shared.slots[probe.target] = slot
+            return (CheckEvent(target: probe.target, result: probe.result, state: slot.state, transition: transition,
+                               lateness: probe.lateness), next)
+        }
+        if let next { self.probe(next.0, serial: next.1) }
+        guard let event else { return }
+        schedule(event.target)
+        if let transition = event.transition {
+            logger.debug("check changed", metadata: ["target": "\(event.target)", "verdict": "\(transition)"])
+        }
+        onEvent(event)
+    }
+}
