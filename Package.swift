@@ -80,7 +80,7 @@ let package = Package(
                                    .product(name: "NIOHTTP1", package: "swift-nio"),
                                    .product(name: "NIOSSL", package: "swift-nio-ssl")],
                     swiftSettings: strict),
-        .testTarget(name: "LVSDaemonTests", dependencies: ["LVSDaemon", "LVSEngine", "LVSPlan", "LVSModel", "LVSConfig",
+        .testTarget(name: "LVSDaemonTests", dependencies: ["LVSDaemon", "LVSEngine", "LVSHealth", "LVSPlan", "LVSModel", "LVSConfig",
                                                           .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.

@@ -4,7 +4,7 @@ import NIOCore
 
 /// What the daemon serves over HTTP (docs/operations.md).
 public enum DaemonEndpoints {
-    public static func respond(to path: String, status: DaemonStatus, metrics: DaemonMetrics) -> HTTPResponse {
+    public static func respond(to path: String, status: DaemonStatus, metrics: DaemonMetrics, health: HealthMonitor) -> HTTPResponse {
         switch path {
         case "/metrics":
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
@@ -15,10 +15,12 @@ public enum DaemonEndpoints {
             guard let (plan, target, host) = status.lastPlan else { return HTTPResponse(status: 503, text: "no plan computed yet\n") }
             return HTTPResponse(status: 200, contentType: "application/json",
                                 body: ByteBuffer(string: PlanJSON.encode(plan, target: target, host: host) + "\n"))
+        case "/health":
+            return HTTPResponse(status: 200, contentType: "application/json", body: ByteBuffer(string: HealthDocument(health).encoded() + "\n"))
         case "/":
-            return HTTPResponse(status: 200, text: "lvsctl reconcile: /metrics /healthz /plan\n")
+            return HTTPResponse(status: 200, text: "lvsctl reconcile: /metrics /healthz /health /plan\n")
         default:
-            return HTTPResponse(status: 404, text: "not found; served: /metrics /healthz /plan\n")
+            return HTTPResponse(status: 404, text: "not found; served: /metrics /healthz /health /plan\n")
         }
     }
 }

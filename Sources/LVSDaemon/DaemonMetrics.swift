@@ -2,6 +2,7 @@ public import LVSEngine
 public import LVSModel
 import LVSPlan
 public import NIOCore
+public import LVSHealth
 import Prometheus
 internal import Synchronization
 
@@ -21,6 +22,10 @@ public final class DaemonMetrics: Sendable {
     private let configLoaded: Gauge
     private let managedServices: Gauge
     private let managedServers: Gauge
+    private let checkDurations: [String: DurationHistogram]
+    private let checkLateness: DurationHistogram
+    private let transitions: [String: Counter]
+    private let health = Mutex(HealthSeries())
     /// The table last read and the desired state it was planned against, for the IPVS part:
     /// rendered at each scrape, so that a tick does not render what nobody reads.
     private let table = Mutex<(live: LiveState, desired: DesiredState)?>(nil)
@@ -61,6 +66,31 @@ public final class DaemonMetrics: Sendable {
                                           help: "When the config file was last read, valid or not.")
         managedServices = registry.makeGauge(name: "lvsctl_managed_services", help: "Services the desired state holds.")
         managedServers = registry.makeGauge(name: "lvsctl_managed_servers", help: "Real servers the desired state holds.")
+        let checkBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
+        checkDurations = Dictionary(uniqueKeysWithValues: ["tcp", "http", "https", "dns", "exec"].map { type in
+            (type, registry.makeDurationHistogram(name: "lvsctl_backend_check_duration_seconds", labels: [("type", type)],
+                                                  buckets: checkBuckets, help: "How long one health check took, by check type."))
+        })
+        checkLateness = registry.makeDurationHistogram(
+            name: "lvsctl_backend_check_lateness_seconds", labels: [], buckets: checkBuckets,
+            help: "How long after its scheduled time a health check started (waiting for a free slot, a busy event loop).")
+        transitions = Dictionary(uniqueKeysWithValues: ["healthy", "failing"].map { verdict in
+            (verdict, registry.makeCounter(name: "lvsctl_backend_transitions_total", labels: [("to", verdict)],
+                                           help: "Changes of a check target's verdict, by the verdict it changed to."))
+        })
+    }
+
+    /// Counts one finished health check.
+    public func recordCheck(_ event: CheckEvent) {
+        checkDurations[event.target.check.probe.type]?.record(event.result.duration)
+        checkLateness.record(event.lateness)
+        if let transition = event.transition, transition.from != .unknown { transitions[transition.to.rawValue]?.increment() }
+    }
+
+    /// Keeps the health series of the last reconcile.
+    func recordHealth(_ series: HealthSeries) {
+        health.withLock { $0 = series }
     }
 
     /// Counts one reconcile that took `elapsed` and ended at `now` (seconds since the epoch).
@@ -96,6 +126,9 @@ public final class DaemonMetrics: Sendable {
     public func exposition() -> ByteBuffer {
         var own: [UInt8] = []
         registry.emit(into: &own)
+        var text = ""
+        health.withLock { $0.render(into: &text) }
+        own += text.utf8
         let current = table.withLock { $0 }
         return rendering.withLock { rendering in
             rendering.buffer.clear()

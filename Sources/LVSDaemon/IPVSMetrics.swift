@@ -139,7 +139,7 @@ enum IPVSMetrics {
     }
 
     /// A label value as the text format wants it: backslash, quote and line feed escaped.
-    private static func escaped(_ value: String) -> String {
+    static func escaped(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == 0x0A }) else { return value }
         return value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
     }

@@ -21,14 +21,18 @@ public struct DaemonSettings: Sendable {
     public var allowMassDeletion: Bool
     public var drain: Duration?
     public var lockPath: String
+    /// Where health and overrides are kept (`/run/lvsctl`).
+    public var stateDirectory: StateDirectory
 
     public init(schedule: TickSchedule, mode: Mode = .correct, allowMassDeletion: Bool = false,
-                drain: Duration? = nil, lockPath: String = DirectorLock.defaultPath) {
+                drain: Duration? = nil, lockPath: String = DirectorLock.defaultPath,
+                stateDirectory: StateDirectory = StateDirectory()) {
         self.schedule = schedule
         self.mode = mode
         self.allowMassDeletion = allowMassDeletion
         self.drain = drain
         self.lockPath = lockPath
+        self.stateDirectory = stateDirectory
     }
 
     var options: ReconcileOptions {
@@ -37,10 +41,11 @@ public struct DaemonSettings: Sendable {
     }
 }
 
-/// The reconcile daemon: keeps a director converged to its config file. It reconciles at start,
-/// on a jittered timer, within a second of the file changing, and on SIGHUP; runs until graceful
-/// shutdown (SIGTERM, SIGINT), letting a reconcile in flight finish. Every reconcile is the one
-/// pipeline of `LVSEngine`, under the director lock that `apply` takes too.
+/// The reconcile daemon: keeps a director converged to its config file and to the health of its
+/// servers. It reconciles at start, on a jittered timer, within a second of the file or the
+/// overrides changing, at once when a check changes its verdict, and on SIGHUP; runs until
+/// graceful shutdown (SIGTERM, SIGINT), letting a reconcile in flight finish. Every reconcile is
+/// the one pipeline of `LVSEngine`, under the director lock that `apply` takes too.
 public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
     public let settings: DaemonSettings
     public let status: DaemonStatus
@@ -49,6 +54,8 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
     let notifier: SystemdNotifier
     let logger: Logger
     let config: ConfigSource
+    public let health: HealthMonitor
+    private let triggers = Triggers()
 
     /// - Parameters:
     ///   - config: the config file, already read and valid (an invalid first config is the
@@ -63,6 +70,12 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
         self.notifier = notifier
         self.logger = logger
         self.makeReconciler = makeReconciler
+        let triggers = self.triggers
+        health = HealthMonitor(directory: settings.stateDirectory, metrics: metrics, logger: logger) {
+            triggers.post(.health)
+        }
+        if let state = config.current { health.configure(state, restore: true) }
+        health.reloadOverrides()
     }
 
     /// One reconcile with the daemon's semantics (`--once`): whether the director converged
@@ -73,34 +86,56 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
     }
 
     public func run() async throws {
-        let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(1))
+        let triggers = self.triggers
         let watcher = ConfigWatcher(path: config.path)
-        watcher?.start { continuation.yield(.configChanged) }
+        watcher?.start { triggers.post(.configChanged) }
+        let overridesWatcher = settings.stateDirectory.ensure() ? ConfigWatcher(path: settings.stateDirectory.overridesPath) : nil
+        overridesWatcher?.start { triggers.post(.overrides) }
+        let health = self.health
+        let checks = Task { try await health.run() }
         let schedule = settings.schedule
         let timer = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: schedule.delay(random: Double.random(in: 0..<1)))
-                continuation.yield(.timer)
+                triggers.post(.timer)
             }
         }
         let hangups = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.hangup) }
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { triggers.post(.hangup) }
         }
         let watchdog = Task { await self.pingWatchdog() }
+        var expiry: Task<Void, Never>?
         defer {
             watcher?.stop()
+            overridesWatcher?.stop()
             for task in [timer, hangups, watchdog] { task.cancel() }
-            continuation.finish()
+            expiry?.cancel()
+            triggers.finish()
         }
         var loop = DaemonLoop(daemon: self)
         _ = await loop.tick(.start)
         notifier.notify(["READY=1", "STATUS=\(statusLine)"])
-        for await trigger in triggers.cancelOnGracefulShutdown() {
-            _ = await loop.tick(trigger)
+        for await _ in triggers.stream.cancelOnGracefulShutdown() {
+            _ = await loop.tick(triggers.take())
             notifier.notify(["STATUS=\(statusLine)"])
+            expiry?.cancel()
+            expiry = wakeAtNextExpiry()
         }
         notifier.notify(["STOPPING=1", "STATUS=stopping"])
+        checks.cancel()
+        _ = await checks.result
         logger.info("stopping")
+    }
+
+    /// A reconcile when the next override lapses, so that it ends on time, not at the next tick.
+    private func wakeAtNextExpiry() -> Task<Void, Never>? {
+        let now = DaemonClock.epochSeconds()
+        guard let next = health.nextExpiry(after: now) else { return nil }
+        let triggers = self.triggers
+        return Task {
+            try? await Task.sleep(for: .milliseconds(Int64((next - now) * 1000) + 10))
+            if !Task.isCancelled { triggers.post(.overrides) }
+        }
     }
 
     /// `STATUS=` for systemctl status: the last outcome in a few words.
@@ -143,19 +178,26 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         config = daemon.config
     }
 
-    /// One reconcile for `trigger`: nil when skipped, else whether the director converged. An
-    /// event from the config's folder reconciles only when it brought a new valid state: a file
-    /// touched, rewritten the same or broken waits for the timer, so a state that was refused or
-    /// failed is never tried again faster than the interval.
-    mutating func tick(_ trigger: Trigger) async -> Bool? {
+    mutating func tick(_ trigger: Trigger) async -> Bool? { await tick([trigger]) }
+
+    /// One reconcile for what woke the daemon: nil when skipped, else whether the director
+    /// converged (`Trigger.onlyIfChanged` says when a wake-up is skipped).
+    mutating func tick(_ triggers: Set<Trigger>) async -> Bool? {
+        guard !triggers.isEmpty else { return nil }
         let logger = daemon.logger
-        let changed = readConfig(force: trigger == .hangup)
-        guard let desired = config.current, trigger != .configChanged || changed else { return nil }
+        let trigger = triggers.sorted().map(\.rawValue).joined(separator: ",")
+        var changed = readConfig(force: triggers.contains(.hangup))
+        if triggers.contains(.overrides) || triggers.contains(.hangup) {
+            daemon.health.reloadOverrides()
+            changed = changed || daemon.health.overridesChanged(now: DaemonClock.epochSeconds())
+        }
+        guard let file = config.current, !Trigger.onlyIfChanged(triggers) || changed else { return nil }
+        let desired = daemon.health.effective(file, now: DaemonClock.epochSeconds())
         let lock: DirectorLock
         do {
             lock = try DirectorLock(path: daemon.settings.lockPath)
         } catch {
-            logger.warning("skipping this reconcile", metadata: ["trigger": "\(trigger.rawValue)", "reason": "\(error)"])
+            logger.warning("skipping this reconcile", metadata: ["trigger": "\(trigger)", "reason": "\(error)"])
             return nil
         }
         defer { lock.release() }
@@ -199,6 +241,7 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             return false
         case .loaded(let state):
             daemon.metrics.recordConfig(valid: true, now: now, state: state)
+            daemon.health.configure(state)
             daemon.status.update { $0.configProblem = nil }
             daemon.logger.info("config loaded", metadata: ["file": "\(config.path)", "services": "\(state.table.services.count)"])
             return true
@@ -215,9 +258,9 @@ struct DaemonLoop<Table: IPVSTableAccess> {
     }
 
     /// One line per reconcile, one per change written, and the reason of every refusal.
-    private func log(_ outcome: ReconcileOutcome, trigger: Trigger, elapsed: Duration) {
+    private func log(_ outcome: ReconcileOutcome, trigger: String, elapsed: Duration) {
         var metadata: Logger.Metadata = [
-            "outcome": "\(outcome.result)", "trigger": "\(trigger.rawValue)",
+            "outcome": "\(outcome.result)", "trigger": "\(trigger)",
             "duration_seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",
             "pending": "\(outcome.pendingChanges)",
         ]

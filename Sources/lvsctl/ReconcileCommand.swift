@@ -19,7 +19,9 @@ struct ReconcileCommand: ParsableCommand {
         discussion: """
             Reconciles at start, every --interval (with a small random jitter), within a second of the file \
             changing, and on SIGHUP; an invalid file is reported and the last valid one kept. SIGTERM or SIGINT \
-            lets a reconcile in flight finish, then exits 0. Serves /metrics, /healthz and /plan on --listen \
+            lets a reconcile in flight finish, then exits 0. Health checks in the file run all the while; a change \
+            of verdict, or of the overrides 'lvsctl server' writes, reconciles at once. Serves /metrics, /healthz, \
+            /health and /plan on --listen \
             (docs/operations.md). With --once: one reconcile, exit 0 when the director converged, 1 otherwise.
             """)
 
@@ -47,6 +49,9 @@ struct ReconcileCommand: ParsableCommand {
     @Option(help: "Log lines as logfmt (journald, people) or json (log shippers).")
     var logFormat: LogFormat = .logfmt
 
+    @Option(help: "Where health and the operators' overrides are kept across restarts (lvsctl server).")
+    var stateDir = StateDirectory.defaultPath
+
     @Option(help: .hidden)
     var lockFile = DirectorLock.defaultPath
 
@@ -65,7 +70,8 @@ struct ReconcileCommand: ParsableCommand {
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format) }
         let logger = Logger(label: "lvsctl")
         let settings = DaemonSettings(schedule: TickSchedule(interval: interval.duration), mode: mode.mode,
-                                      allowMassDeletion: allowMassDelete, drain: drain.map { .seconds($0) }, lockPath: lockFile)
+                                      allowMassDeletion: allowMassDelete, drain: drain.map { .seconds($0) }, lockPath: lockFile,
+                                      stateDirectory: StateDirectory(path: stateDir))
         let status = DaemonStatus(interval: interval.duration)
         let metrics = DaemonMetrics()
         metrics.recordConfig(valid: true, now: DaemonClock.epochSeconds(), state: initial)
@@ -75,8 +81,9 @@ struct ReconcileCommand: ParsableCommand {
         ) { options in
             Reconciler(connect: { () throws(IPVSError) in try IPVSKernel() }, host: LinuxHost(), options: options)
         }
+        let health = daemon.health
         let endpoint = HTTPEndpoint(host: listen.host, port: listen.port, logger: logger) { path in
-            DaemonEndpoints.respond(to: path, status: status, metrics: metrics)
+            DaemonEndpoints.respond(to: path, status: status, metrics: metrics, health: health)
         }
         let once = self.once
         let code = Self.blocking {

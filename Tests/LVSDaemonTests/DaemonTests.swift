@@ -43,11 +43,17 @@ struct Fixture {
         // The tests run one tick at a time: the table is never used from two threads at once.
         nonisolated(unsafe) let table = self.table
         return ReconcileDaemon(settings: DaemonSettings(schedule: TickSchedule(interval: .seconds(2)), mode: mode,
-                                                        lockPath: folder + "/lock"),
+                                                        lockPath: folder + "/lock", stateDirectory: state),
                                config: source, status: status, metrics: metrics, notifier: SystemdNotifier(environment: [:]),
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { options in
             Reconciler(connect: { table }, host: nil, options: options)
         }
+    }
+
+    var state: StateDirectory { StateDirectory(path: folder + "/state") }
+
+    func monitor() -> HealthMonitor {
+        HealthMonitor(directory: state, metrics: metrics, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {}
     }
 
     func exposition() -> String { String(buffer: metrics.exposition()) }
@@ -117,7 +123,7 @@ struct DaemonTests {
         #expect(fixture.table.log.isEmpty)
         #expect(fixture.value("lvsctl_pending_changes") == 6)
         #expect(fixture.status.lastPlan?.plan.changes.count == 6)
-        let plan = DaemonEndpoints.respond(to: "/plan", status: fixture.status, metrics: fixture.metrics)
+        let plan = DaemonEndpoints.respond(to: "/plan", status: fixture.status, metrics: fixture.metrics, health: fixture.monitor())
         #expect(plan.status == 200 && String(buffer: plan.body).contains("198.51.100.10"))
     }
 
@@ -143,16 +149,17 @@ struct DaemonTests {
     }
 
     @Test("/healthz: 503 before the first success, 200 after, 503 once it is older than twice the interval")
-    func health() {
+    func health() throws {
         let status = DaemonStatus(interval: .seconds(2))
-        #expect(DaemonEndpoints.respond(to: "/healthz", status: status, metrics: DaemonMetrics()).status == 503)
+        let monitor = try Fixture("").monitor()
+        #expect(DaemonEndpoints.respond(to: "/healthz", status: status, metrics: DaemonMetrics(), health: monitor).status == 503)
         let now = ContinuousClock.now
         status.update { $0.lastSuccess = now; $0.lastDuration = .milliseconds(500) }
         #expect(status.health(now: now + .seconds(4)).healthy)
         status.update { $0.lastProblem = "the kernel said no" }
         let stale = status.health(now: now + .seconds(5))
         #expect(!stale.healthy && stale.reason.contains("the kernel said no"))
-        #expect(DaemonEndpoints.respond(to: "/nope", status: status, metrics: DaemonMetrics()).status == 404)
+        #expect(DaemonEndpoints.respond(to: "/nope", status: status, metrics: DaemonMetrics(), health: monitor).status == 404)
     }
 
     @Test("the IPVS series carry node_exporter's labels, escape names, and declare each family once")

@@ -1,0 +1,123 @@
+public import LVSHealth
+public import LVSModel
+public import Logging
+internal import Synchronization
+
+/// The daemon's health side: its checker, the operators' overrides, and what the two make of the
+/// config (`DesiredState.effective`). A change of verdict is written to the state directory and
+/// reported through `onTransition` at once, so the daemon reconciles then, not at its next tick.
+public final class HealthMonitor: Sendable {
+    public let directory: StateDirectory
+    private let checker: HealthChecker
+    private let metrics: DaemonMetrics
+    private let logger: Logger
+    private let overrides = Mutex<[ServerOverride]>([])
+    /// The overrides in force at the last `effective`.
+    private let planned = Mutex<[ServerOverride]>([])
+    /// Which services use each target, by name, for logs and `/health`.
+    private let users = Users()
+
+    private final class Users: Sendable {
+        let byTarget = Mutex<[CheckTarget: [String]]>([:])
+        let checker = Mutex<HealthChecker?>(nil)
+    }
+
+    public init(directory: StateDirectory, metrics: DaemonMetrics, logger: Logger, concurrency: Int = HealthChecker.defaultConcurrency,
+                onTransition: @escaping @Sendable () -> Void) {
+        self.directory = directory
+        self.metrics = metrics
+        self.logger = logger
+        let users = self.users
+        checker = HealthChecker(concurrency: concurrency, logger: logger) { event in
+            metrics.recordCheck(event)
+            guard let transition = event.transition else { return }
+            logger.notice("health", metadata: [
+                "target": "\(event.target)", "verdict": "\(transition.to.rawValue)", "reason": "\(transition.reason)",
+                "count": "\(transition.count)", "services": "\(users.byTarget.withLock { $0[event.target] ?? [] }.joined(separator: ","))",
+            ])
+            if let checker = users.checker.withLock({ $0 }) {
+                do {
+                    try directory.writeHealth(checker.states(), now: DaemonClock.epochSeconds())
+                } catch {
+                    logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
+                }
+            }
+            onTransition()
+        }
+        users.checker.withLock { $0 = checker }
+    }
+
+    /// Checks what `state` asks for; at the first call, targets resume from the state a daemon
+    /// before this one left.
+    public func configure(_ state: DesiredState, restore: Bool = false) {
+        var restored: [CheckTarget: CheckState] = [:]
+        if restore {
+            do {
+                restored = try directory.readHealth()?.states ?? [:]
+            } catch {
+                logger.warning("not resuming health from before", metadata: ["reason": "\(error)"])
+            }
+        }
+        var byTarget: [CheckTarget: [String]] = [:]
+        for (service, servers) in state.checks {
+            for (server, check) in servers {
+                byTarget[CheckTarget(server: server, check: check), default: []].append(state.names[service] ?? service.description)
+            }
+        }
+        users.byTarget.withLock { $0 = byTarget }
+        checker.update(targets: Set(byTarget.keys), restoring: restored)
+    }
+
+    /// Reads the overrides file again; false (and the last good list kept) when it does not read.
+    @discardableResult
+    public func reloadOverrides() -> Bool {
+        do {
+            let list = try directory.readOverrides()
+            overrides.withLock { $0 = list }
+            return true
+        } catch {
+            logger.error("overrides file unreadable; keeping the last good one", metadata: ["reason": "\(error)"])
+            return false
+        }
+    }
+
+    /// Whether the overrides in force now differ from those the last plan used (one was added,
+    /// removed or lapsed).
+    public func overridesChanged(now: Double) -> Bool {
+        overrides.withLock { $0.filter { $0.isActive(at: now) } } != planned.withLock { $0 }
+    }
+
+    /// When the next override lapses, in seconds since the epoch.
+    public func nextExpiry(after now: Double) -> Double? {
+        overrides.withLock { $0.compactMap(\.until).filter { $0 > now }.min() }
+    }
+
+    /// The state to plan with now, and how each checked service stands.
+    public func effective(_ config: DesiredState, now: Double) -> DesiredState {
+        let states = checker.states()
+        let current = overrides.withLock { $0.filter { $0.isActive(at: now) } }
+        planned.withLock { $0 = current }
+        let (state, services) = config.effective(health: StateDirectory.verdicts(states), overrides: current, now: now)
+        metrics.recordHealth(HealthSeries(config: config, states: states, overrides: current, services: services, now: now))
+        return state
+    }
+
+    /// Every check's state, for `/health` and for the state directory at shutdown.
+    public func states() -> [CheckTarget: CheckState] { checker.states() }
+
+    public func services(of target: CheckTarget) -> [String] { users.byTarget.withLock { $0[target] ?? [] } }
+
+    public var currentOverrides: [ServerOverride] { overrides.withLock { $0 } }
+
+    /// Runs the checks until cancelled, then keeps their state for the next daemon.
+    public func run() async throws {
+        defer {
+            do {
+                try directory.writeHealth(checker.states(), now: DaemonClock.epochSeconds())
+            } catch {
+                logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
+            }
+        }
+        try await checker.run()
+    }
+}
