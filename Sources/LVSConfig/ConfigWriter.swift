@@ -130,7 +130,8 @@ public enum ConfigWriter {
          ("address", director.address.map { scalar($0.description) }),
          ("ip_forward", director.ipForward.map { "\($0)" }),
          ("expire_nodest_conn", director.expireNodestConn.map { "\($0)" }),
-         ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" })]
+         ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" }),
+         ("announce", director.announce.map { flowMap([("interface", scalar($0.interface))]) })]
             .compactMap { key, value in value.map { (key, $0) } }
     }
 
