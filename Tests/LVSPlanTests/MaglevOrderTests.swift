@@ -1,3 +1,4 @@
+import LVSConfig
 import LVSModel
 import LVSPlan
 import Testing
@@ -7,7 +8,7 @@ import TestSupport
 @Suite("mh server order")
 struct MaglevOrderTests {
     func maglev(_ servers: [RealServer], scheduler: Scheduler = .mh) -> VirtualService {
-        VirtualService(key: web, scheduler: scheduler, schedulerFlags: [.flag1, .flag2], servers: servers)
+        VirtualService(key: web, scheduler: scheduler, schedulerFlags: scheduler == .mh ? [.flag1, .flag2] : [], servers: servers)
     }
 
     /// Plans `servers` against the table and applies the plan; returns the plan.
@@ -88,6 +89,21 @@ struct MaglevOrderTests {
         try converge(aged, to: final)
         #expect(try order(aged) == order(fresh), "seed \(seed)")
         #expect(try aged.snapshot().table == fresh.snapshot().table, "seed \(seed)")
+    }
+
+    @Test("a live table whose servers are out of order is written as a config (the order is no setting)")
+    func writtenAsConfig() throws {
+        let table = InMemoryTable()
+        try converge(table, to: maglev([server(2)], scheduler: .wlc))
+        try converge(table, to: maglev([server(1), server(2)], scheduler: .wlc))
+        let live = try table.snapshot().table
+        #expect(live.services.first?.kernelOrder != nil)
+        let written = ConfigWriter.checkedYAML(DesiredState(table: live))
+        guard case .success(let text) = written else {
+            Issue.record("the live table was not written: \(written)\n\(ConfigWriter.yaml(DesiredState(table: live)))")
+            return
+        }
+        #expect(Planner.plan(desired: try config(text), live: live).isEmpty)
     }
 
     @Test("a drain waits only for servers the plan removes, not for those it adds back")
