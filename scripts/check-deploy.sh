@@ -3,13 +3,18 @@
 #   - every systemd unit with `systemd-analyze verify` (Debian systemd), the lvsctl they start
 #     being the one built here (its path put in for /usr/local/bin/lvsctl, where a director has it);
 #   - the modules-load.d file against `lvsctl modules` for the examples' schedulers;
-#   - the CI examples as YAML.
+#   - the CI examples as YAML;
+#   - the BIRD configs with `bird -p` (Debian bird2);
+#   - the Kubernetes manifests with kubernetes-validate --strict (PyPI), and the config in the
+#     ConfigMap with `lvsctl validate`.
 #
 #   scripts/check-deploy.sh [LVSCTL]     LVSCTL: the built program (default .build/debug/lvsctl)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lvsctl=$(realpath "${1:-$repo/.build/debug/lvsctl}")
 command -v systemd-analyze > /dev/null || { echo "check-deploy: systemd-analyze missing (Debian package systemd)" >&2; exit 2; }
+command -v bird > /dev/null || { echo "check-deploy: bird missing (Debian package bird2)" >&2; exit 2; }
+command -v kubernetes-validate > /dev/null || { echo "check-deploy: kubernetes-validate missing (PyPI; scripts/install-deps.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -36,4 +41,17 @@ for file in "$repo"/deploy/ci/*.yml; do
   if /usr/bin/python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$file"; then echo "ok: deploy/ci/$(basename "$file") is YAML"
   else echo "FAILED: deploy/ci/$(basename "$file")"; failed=1; fi
 done
+for conf in "$repo"/deploy/bird/*.conf; do
+  if output=$(bird -p -c "$conf" 2>&1); then echo "ok: deploy/bird/$(basename "$conf") parses"
+  else echo "FAILED: deploy/bird/$(basename "$conf")"; echo "$output"; failed=1; fi
+done
+for manifest in "$repo"/deploy/kubernetes/*.yaml; do
+  if output=$(kubernetes-validate --strict --quiet "$manifest" 2>&1); then echo "ok: deploy/kubernetes/$(basename "$manifest")"
+  else echo "FAILED: deploy/kubernetes/$(basename "$manifest")"; echo "$output"; failed=1; fi
+done
+# The config the ConfigMap carries is one lvsctl accepts.
+/usr/bin/python3 -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(open(sys.argv[1]))["data"]["lvsctl.yaml"])' \
+  "$repo/deploy/kubernetes/configmap.yaml" > "$work/lvsctl.yaml"
+if output=$("$lvsctl" validate -f "$work/lvsctl.yaml" 2>&1); then echo "ok: deploy/kubernetes/configmap.yaml holds a valid config"
+else echo "FAILED: deploy/kubernetes/configmap.yaml: its lvsctl.yaml does not validate"; echo "$output"; failed=1; fi
 exit "$failed"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what lvsctl needs to build and test, idempotently.
 #   scripts/install-deps.sh          build + unit-test dependencies (libnl, libyaml; Python jsonschema and
-#                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze)
+#                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze, bird2's
+#                                    `bird -p` and PyPI kubernetes-validate for deploy/)
 #   scripts/install-deps.sh --vm     also the throwaway-VM kernel suite (qemu, kernel, virtme-ng, ipvsadm, iptables,
 #                                    promtool from prometheus; keepalived, gcc and bc for bench-health.sh)
 set -euo pipefail
 
-build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml systemd)
+build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml python3-pip systemd
+                bird2)
 vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus keepalived gcc bc)
 
 want=("${build_packages[@]}")
@@ -24,6 +26,11 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+  echo "install-deps: installing kubernetes-validate"
+  python3 -m pip install --quiet 'kubernetes-validate==1.37.0' || python3 -m pip install --quiet --break-system-packages 'kubernetes-validate==1.37.0'
 fi
 
 if [[ "${1:-}" == "--vm" ]] && ! command -v vng >/dev/null 2>&1; then

@@ -156,7 +156,13 @@ final class ServerDumps: Sendable {
             let range = start..<(start + count)
             start += count
             var service = entry.service
-            service.servers = Array(servers[range])
+            let listed = servers[range]
+            service.servers = Array(listed)
+            // The kernel lists a service's servers newest first; the order is kept only where
+            // it is not the canonical one, so most services allocate nothing for it.
+            if !listed.indices.dropFirst().allSatisfy({ listed[$0].key < listed[$0 - 1].key }) {
+                service.kernelOrder = listed.map(\.key)
+            }
             let list = statistics
                 ? ServerStatisticsList(range.map { .init(server: servers[$0].key, statistics: serverStatistics[$0]) })
                 : ServerStatisticsList()

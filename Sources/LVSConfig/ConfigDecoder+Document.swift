@@ -160,13 +160,32 @@ extension ConfigDecoder {
         if vips == .external, let n = f[.interface] {
             error(n, "director.interface is where lvsctl binds VIPs, and with 'vips: external' it binds none; remove one of the two")
         }
-        return Director(interface: f[.interface].flatMap { interfaceName($0) }, vips: vips,
+        let interface = f[.interface].flatMap { interfaceName($0) }
+        return Director(interface: interface, vips: vips,
                         address: f[.address].flatMap { address($0, "director address") },
                         ipForward: f[.ip_forward].flatMap { boolean($0, "director.ip_forward") },
                         expireNodestConn: f[.expire_nodest_conn].flatMap { boolean($0, "director.expire_nodest_conn") },
                         expireQuiescentTemplate: f[.expire_quiescent_template].flatMap {
                             boolean($0, "director.expire_quiescent_template")
+                        },
+                        announce: f[.announce].flatMap {
+                            decodeAnnounce($0, vipDevice: vips == .external ? nil : interface ?? Director.defaultInterface)
                         })
+    }
+
+    /// `director.announce`: its device must be its own, not the one every VIP is bound to.
+    private mutating func decodeAnnounce(_ node: YAMLNode, vipDevice: String?) -> Announce? {
+        guard let f = fields(node, of: "director.announce", ConfigKeys.Announce.self) else { return nil }
+        var announce = Announce()
+        if let n = f[.interface] {
+            guard let name = interfaceName(n) else { return nil }
+            announce.interface = name
+        }
+        if announce.interface == vipDevice {
+            error(f[.interface] ?? node, "director.announce.interface '\(announce.interface)' is the device every VIP is bound to, so it would announce every VIP whether it can be served or not; name a device of its own (default '\(Announce.defaultInterface)')")
+            return nil
+        }
+        return announce
     }
 
     /// Matched first, from the file's bytes: nearly every service names one of them.

@@ -58,7 +58,12 @@ enum ConfigKeys {
     }
 
     enum Director: Int, ConfigKey {
-        case interface, vips, address, ip_forward, expire_nodest_conn, expire_quiescent_template
+        case interface, vips, address, ip_forward, expire_nodest_conn, expire_quiescent_template, announce
+        static let table = KeyTable<Self>()
+    }
+
+    enum Announce: Int, ConfigKey {
+        case interface
         static let table = KeyTable<Self>()
     }
 

@@ -43,10 +43,23 @@ public enum ConfigWriter {
         guard let read = result.state else {
             return .failure(Mismatch(description: result.errors.first?.description ?? "it does not validate"))
         }
-        guard read.table == state.table, read.director == state.director, read.scope == state.scope else {
+        guard read.table == stated(state.table), read.director == state.director, read.scope == state.scope else {
             return .failure(Mismatch(description: "it reads back as a different table"))
         }
         return .success(text)
+    }
+
+    /// The table as a config states it: the kernel's order of a service's servers is no
+    /// setting (lvsctl chooses it, docs/ecmp.md), so a live table's is left out.
+    private static func stated(_ table: IPVSTable) -> IPVSTable {
+        guard table.services.contains(where: { $0.kernelOrder != nil }) else { return table }
+        var stated = table
+        stated.services = table.services.map { service in
+            var service = service
+            service.kernelOrder = nil
+            return service
+        }
+        return stated
     }
 
     /// A name for a service the file did not name (a live table has none): its key, readable.
@@ -130,7 +143,8 @@ public enum ConfigWriter {
          ("address", director.address.map { scalar($0.description) }),
          ("ip_forward", director.ipForward.map { "\($0)" }),
          ("expire_nodest_conn", director.expireNodestConn.map { "\($0)" }),
-         ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" })]
+         ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" }),
+         ("announce", director.announce.map { flowMap([("interface", scalar($0.interface))]) })]
             .compactMap { key, value in value.map { (key, $0) } }
     }
 

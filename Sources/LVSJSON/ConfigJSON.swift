@@ -68,6 +68,7 @@ public enum ConfigJSON {
         var ipForward: Bool?
         var expireNodestConn: Bool?
         var expireQuiescentTemplate: Bool?
+        var announce: AnnounceDocument?
 
         func write(to writer: inout JSONWriter) {
             writer.object { w in
@@ -76,6 +77,7 @@ public enum ConfigJSON {
                 w.member("ip_forward", ipForward)
                 w.member("expire_nodest_conn", expireNodestConn)
                 w.member("expire_quiescent_template", expireQuiescentTemplate)
+                w.member("announce", announce)
             }
         }
 
@@ -85,6 +87,15 @@ public enum ConfigJSON {
             ipForward = director.ipForward
             expireNodestConn = director.expireNodestConn
             expireQuiescentTemplate = director.expireQuiescentTemplate
+            announce = director.announce.map { AnnounceDocument(interface: $0.interface) }
+        }
+    }
+
+    struct AnnounceDocument: JSONWritable {
+        var interface: String
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in w.member("interface", interface) }
         }
     }
 

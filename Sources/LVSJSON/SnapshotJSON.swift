@@ -138,7 +138,27 @@ public enum SnapshotJSON {
                 engine: try persistence.optional("engine").map { node throws(JSONDocumentError) in try node.string("persistence engine", limit: 15) })
         }
         service.servers = try servers(fields.required("servers"), of: key)
+        if let node = fields.optional("kernel_order") { service.kernelOrder = try kernelOrder(node, of: service) }
         return service
+    }
+
+    /// `kernel_order`: every server of the service once, as `ADDRESS:PORT`; nil when it is the
+    /// canonical order.
+    private static func kernelOrder(_ node: JSONNode, of service: VirtualService) throws(JSONDocumentError) -> [ServerKey]? {
+        let byName = Dictionary(service.servers.map { ($0.key.description, $0.key) }, uniquingKeysWith: { first, _ in first })
+        var listed: [ServerKey] = []
+        var seen: Set<ServerKey> = []
+        for item in try node.array("kernel_order") {
+            let name = try item.string("kernel_order entry", limit: 64)
+            guard let key = byName[name], seen.insert(key).inserted else {
+                throw JSONDocumentError(item.location, "kernel_order entry '\(JSONReader.shown(name))' is not a server of service \(service.key) listed once; write each of its servers once, as ADDRESS:PORT ([IPv6]:PORT)")
+            }
+            listed.append(key)
+        }
+        guard listed.count == service.servers.count else {
+            throw JSONDocumentError(node.location, "kernel_order lists \(listed.count) of the \(service.servers.count) servers of service \(service.key); list each once")
+        }
+        return VirtualService.kernelOrder(listed: listed)
     }
 
     private static func servers(_ node: JSONNode, of service: ServiceKey) throws(JSONDocumentError) -> [RealServer] {

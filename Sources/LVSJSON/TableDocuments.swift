@@ -17,10 +17,12 @@ struct ServiceDocument: JSONWritable {
     var flags: [String]
     var persistence: PersistenceDocument?
     var servers: [ServerDocument]
+    /// Snapshots only: the kernel's order of the servers, where it is not the canonical one.
+    var kernelOrder: [String]?
     var stats: CountersDocument?
 
     static let keys = ["name", "vip", "protocol", "port", "fwmark", "family", "match", "scheduler", "flags",
-                       "persistence", "servers", "stats"]
+                       "persistence", "servers", "kernel_order", "stats"]
 
     func write(to writer: inout JSONWriter) {
         writer.object { w in
@@ -36,6 +38,10 @@ struct ServiceDocument: JSONWritable {
             w.array(flags) { $0.string($1) }
             w.member("persistence", persistence)
             w.member("servers", servers)
+            if let kernelOrder {
+                w.key("kernel_order")
+                w.array(kernelOrder) { $0.string($1) }
+            }
             w.member("stats", stats)
         }
     }
@@ -56,6 +62,7 @@ struct ServiceDocument: JSONWritable {
         servers = service.servers.map {
             ServerDocument($0, fullNAT: fullNAT.contains($0.key), statistics: statistics?.servers[$0.key])
         }
+        kernelOrder = service.kernelOrder?.map(\.description)
         stats = statistics.map { CountersDocument($0.counters) }
     }
 }

@@ -1,5 +1,9 @@
 /// Settings of the host that runs IPVS. Each field left nil is not managed.
 public struct Director: Hashable, Sendable, Codable {
+    /// The dummy device lvsctl creates for VIPs when `interface` names none (as kube-proxy's
+    /// kube-ipvs0).
+    public static let defaultInterface = "lvs0"
+
     /// Who binds the VIPs on this host.
     public enum VIPs: String, Hashable, Sendable, Codable, CaseIterable {
         /// lvsctl binds every VIP on `interface` (default `lvs0`), and unbinds those no service needs.
@@ -21,17 +25,36 @@ public struct Director: Hashable, Sendable, Codable {
     public var expireNodestConn: Bool?
     /// `net.ipv4.vs.expire_quiescent_template`: stop persistence to weight-0 servers.
     public var expireQuiescentTemplate: Bool?
+    /// Where the VIPs this director can serve are announced to its routers; nil: not managed.
+    public var announce: Announce?
 
     public init(interface: String? = nil, vips: VIPs? = nil, address: IPAddress? = nil, ipForward: Bool? = nil,
-                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil) {
+                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil, announce: Announce? = nil) {
         self.interface = interface
         self.vips = vips
         self.address = address
         self.ipForward = ipForward
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
+        self.announce = announce
     }
 
     /// Whether lvsctl binds the VIPs (`vips` is nil or `bind`).
     public var bindsVIPs: Bool { vips != .external }
+}
+
+/// Health-gated announcement: each VIP whose services can all be served (each has a server of
+/// weight above 0) is bound on a device of its own, and taken off it when one cannot. A
+/// routing daemon exports the device's addresses as routes (BIRD's `protocol direct`, FRR's
+/// `redistribute connected` with a route map on the interface), so a director draws traffic
+/// to a VIP only while it can serve it; docs/ecmp.md.
+public struct Announce: Hashable, Sendable, Codable {
+    /// The device lvsctl creates for it (a dummy device marked as its own), default `lvs-announce`.
+    public var interface: String
+
+    public static let defaultInterface = "lvs-announce"
+
+    public init(interface: String = Announce.defaultInterface) {
+        self.interface = interface
+    }
 }

@@ -1,5 +1,6 @@
 /// An IPVS table kept in memory that answers like the kernel does (same errors for the same
-/// mistakes). Unit tests run planners and appliers against it, and offline plans apply to it.
+/// mistakes, and each service's servers in the kernel's list order: a new one at the head).
+/// Unit tests run planners and appliers against it, and offline plans apply to it.
 public final class InMemoryTable: IPVSTableAccess {
     private var services: [ServiceKey: VirtualService]
     private var timeouts: Timeouts?
@@ -32,9 +33,10 @@ public final class InMemoryTable: IPVSTableAccess {
             guard services[service.key] == nil else { throw IPVSError(.serviceExists, context: context) }
             services[service.key] = service.withoutServers
         case .updateService(let service):
-            let servers = try existing(service.key, context).servers
+            let current = try existing(service.key, context)
             var updated = service.withoutServers
-            updated.servers = servers
+            updated.servers = current.servers
+            updated.kernelOrder = current.kernelOrder
             services[service.key] = updated
         case .deleteService(let key):
             _ = try existing(key, context)
@@ -43,7 +45,9 @@ public final class InMemoryTable: IPVSTableAccess {
             var service = try existing(key, context)
             guard service.server(server.key) == nil else { throw IPVSError(.serverExists, context: context) }
             try check(server, in: key, context)
+            let listed = [server.key] + Self.listed(service)
             service.servers.append(server)
+            service.kernelOrder = VirtualService.kernelOrder(listed: listed)
             services[key] = service
         case .updateServer(let server, let key):
             var service = try existing(key, context)
@@ -58,7 +62,9 @@ public final class InMemoryTable: IPVSTableAccess {
             guard let position = service.servers.firstIndex(where: { $0.key == serverKey }) else {
                 throw IPVSError(.serverNotFound, context: context)
             }
+            let listed = Self.listed(service).filter { $0 != serverKey }
             service.servers.remove(at: position)
+            service.kernelOrder = VirtualService.kernelOrder(listed: listed)
             services[key] = service
         case .setTimeouts(let wanted):
             var current = timeouts ?? Timeouts()
@@ -81,6 +87,11 @@ public final class InMemoryTable: IPVSTableAccess {
         case .zeroCounters(let key):
             if let key { _ = try existing(key, context) }
         }
+    }
+
+    /// The service's servers as the kernel lists them, newest first.
+    private static func listed(_ service: VirtualService) -> [ServerKey] {
+        service.kernelOrder ?? service.servers.reversed().map(\.key)
     }
 
     private func existing(_ key: ServiceKey, _ context: String) throws(IPVSError) -> VirtualService {

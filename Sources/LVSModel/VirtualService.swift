@@ -11,6 +11,14 @@ public struct VirtualService: Hashable, Sendable, Codable {
     public var servers: [RealServer] {
         didSet { servers.sort { $0.key < $1.key } }
     }
+    /// The order of the kernel's list of this service's servers, as the kernel lists them
+    /// (`ipvsadm -Ln --nosort`): the kernel puts each server it adds at the head, so the newest
+    /// comes first. nil when the list is in the canonical order — descending by key, which
+    /// adding the servers in ascending order gives — or when it is not known (a desired state,
+    /// an `ipvsadm -S` text). Only readers of a table set it. The `mh` scheduler fills its
+    /// lookup table walking this list, so directors that must choose alike need it alike
+    /// (docs/ecmp.md).
+    public var kernelOrder: [ServerKey]?
 
     public init(key: ServiceKey, scheduler: Scheduler = .wlc, schedulerFlags: SchedulerFlags = [],
                 onePacket: Bool = false, persistence: Persistence? = nil, servers: [RealServer] = []) {
@@ -26,7 +34,20 @@ public struct VirtualService: Hashable, Sendable, Codable {
     public var withoutServers: VirtualService {
         var copy = self
         copy.servers = []
+        copy.kernelOrder = nil
         return copy
+    }
+
+    /// The servers in the order they were added to the kernel's list, oldest first: the reverse
+    /// of `kernelOrder`, or ascending by key when that is nil.
+    public var additionOrder: [ServerKey] {
+        kernelOrder.map { $0.reversed() } ?? servers.map(\.key)
+    }
+
+    /// `kernelOrder` for a list of servers as the kernel lists them: nil when it is the
+    /// canonical order (strictly descending by key), the list otherwise.
+    public static func kernelOrder(listed: [ServerKey]) -> [ServerKey]? {
+        listed.indices.dropFirst().allSatisfy({ listed[$0] < listed[$0 - 1] }) ? nil : listed
     }
 
     /// Whether everything but the servers is the same: what decides that a service needs an

@@ -67,11 +67,17 @@ public struct Applier<Table: IPVSTableAccess> {
         return .done
     }
 
-    /// Quiesces every server the plan removes, then waits for their connections to end.
+    /// Quiesces every server the plan removes, then waits for their connections to end. A
+    /// server the plan adds back at once (to put an `mh` service's list in order) is not removed.
     private func drain(_ plan: Plan, policy: DrainPolicy) -> DrainReport {
         let basis = Dictionary(plan.basis.services.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var addedBack: Set<ServicedServer> = []
+        for case .addServer(let server, let service) in plan.operations {
+            addedBack.insert(ServicedServer(service: service, server: server.key))
+        }
         var removed: [(service: ServiceKey, server: RealServer)] = []
-        for case .deleteServer(let key, let service) in plan.operations {
+        for case .deleteServer(let key, let service) in plan.operations
+            where !addedBack.contains(ServicedServer(service: service, server: key)) {
             if let server = basis[service]?.server(key) { removed.append((service, server)) }
         }
         var report = DrainReport(servers: removed.map { ($0.service, $0.server.key) })
@@ -104,6 +110,12 @@ public struct Applier<Table: IPVSTableAccess> {
             policy.sleep(policy.pollInterval)
         }
     }
+}
+
+/// A server of a service.
+private struct ServicedServer: Hashable {
+    var service: ServiceKey
+    var server: ServerKey
 }
 
 /// How long to wait for removed servers to lose their connections.

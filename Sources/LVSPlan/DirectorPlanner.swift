@@ -4,9 +4,8 @@ public import LVSModel
 /// `external`), forwarding for NAT and FULLNAT, the IPVS sysctls the file declares, and the
 /// firewall chains.
 public enum DirectorPlanner {
-    /// The dummy device lvsctl creates for VIPs when `director.interface` names none (as
-    /// kube-proxy's kube-ipvs0).
-    public static let defaultDevice = "lvs0"
+    /// The dummy device lvsctl creates for VIPs when `director.interface` names none.
+    public static let defaultDevice = Director.defaultInterface
 
     /// The sysctls the director's plan compares.
     public static let sysctls = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.vs.expire_nodest_conn",
@@ -15,6 +14,7 @@ public enum DirectorPlanner {
     public static func changes(_ desired: DesiredState, host: HostSnapshot) -> [Change] {
         var changes: [Change?] = []
         if desired.director?.bindsVIPs ?? true { changes += vipChanges(desired, host: host) }
+        if let announce = desired.director?.announce { changes += announceChanges(desired, device: announce.interface, host: host) }
 
         let natFamilies = Set(desired.table.services.filter { $0.servers.contains { $0.forwarding == .nat } }.map(\.key.family))
         let forwardKeys: [AddressFamily: String] = [.ipv4: "net.ipv4.ip_forward", .ipv6: "net.ipv6.conf.all.forwarding"]
@@ -68,10 +68,7 @@ public enum DirectorPlanner {
     /// the VIP device, and those no service needs any more taken off it.
     private static func vipChanges(_ desired: DesiredState, host: HostSnapshot) -> [Change?] {
         let device = desired.director?.interface ?? defaultDevice
-        let vips = Set(desired.table.services.compactMap { service -> IPAddress? in
-            if case .address(_, let vip, _) = service.key { return vip }
-            return desired.firewallMatches[service.key]?.vip
-        }).sorted()
+        let vips = Set(desired.table.services.compactMap { vip(of: $0, in: desired) }).sorted()
         var changes: [Change?] = []
         if !vips.isEmpty {
             changes.append(HostChanges.device(device, kind: "dummy", in: host, reason: "VIPs are bound to it"))
@@ -83,16 +80,65 @@ public enum DirectorPlanner {
         return changes + staleAddresses(desired, vips: Set(vips), device: device, host: host)
     }
 
+    /// The address a service's packets are sent to: its VIP, or its firewall match's.
+    private static func vip(of service: VirtualService, in desired: DesiredState) -> IPAddress? {
+        if case .address(_, let vip, _) = service.key { return vip }
+        return desired.firewallMatches[service.key]?.vip
+    }
+
+    /// The VIPs this director can serve: those whose every service has a server of weight
+    /// above 0 (as seesaw announces an anycast VIP only while all its services are healthy).
+    /// A failing health check sets its server's weight to 0 in the desired table, so the VIP
+    /// goes when the last server of one of its services does.
+    public static func announcedVIPs(_ desired: DesiredState) -> [IPAddress] {
+        var servable: [IPAddress: Bool] = [:]
+        for service in desired.table.services {
+            guard let vip = vip(of: service, in: desired) else { continue }
+            let canServe = service.servers.contains { $0.weight > 0 }
+            servable[vip] = (servable[vip] ?? true) && canServe
+        }
+        return servable.filter(\.value).keys.sorted()
+    }
+
+    /// The announce device, and on it the VIPs this director can serve; the others taken off.
+    private static func announceChanges(_ desired: DesiredState, device: String, host: HostSnapshot) -> [Change?] {
+        let vips = announcedVIPs(desired)
+        var changes: [Change?] = [HostChanges.device(device, kind: "dummy", in: host,
+                                                     reason: "the VIPs this director can serve are announced from it")]
+        for vip in vips {
+            changes.append(HostChanges.address(vip, length: vip.family.bitWidth, on: device, in: host,
+                                               reason: "every service of this VIP has a server of weight above 0: announce it"))
+        }
+        return changes + staleAddresses(desired, vips: Set(vips), device: device, host: host,
+                                        reason: "a service of this VIP has no server of weight above 0, or none uses it: withdraw it")
+    }
+
+    /// Takes every address in the scope off the announce device, so that routers stop sending
+    /// this director traffic for its VIPs: what the reconcile daemon does when it stops (an
+    /// announcement nobody keeps up must not outlive its keeper). Returns the changes carried
+    /// out; does nothing without `director.announce` or before the device exists. The next
+    /// reconcile announces again.
+    public static func withdraw(_ desired: DesiredState, host: any HostAccess) throws(HostError) -> [Change] {
+        guard let device = desired.director?.announce?.interface else { return [] }
+        let snapshot = try host.snapshot(sysctls: [], chains: [], routes: false)
+        let changes = staleAddresses(desired, vips: [], device: device, host: snapshot,
+                                     reason: "the reconcile daemon is stopping: withdraw every VIP")
+        for change in changes {
+            for action in change.hostActions { try host.perform(action) }
+        }
+        return changes
+    }
+
     /// Host addresses on a device lvsctl created, inside the scope, that no service needs any
     /// more. Addresses lvsctl did not add (another device, or outside the scope) are never removed.
-    private static func staleAddresses(_ desired: DesiredState, vips: Set<IPAddress>, device: String,
-                                       host: HostSnapshot) -> [Change] {
+    private static func staleAddresses(_ desired: DesiredState, vips: Set<IPAddress>, device: String, host: HostSnapshot,
+                                       reason: String = "no service uses this VIP any more") -> [Change] {
         guard host.devices[device]?.alias == HostSnapshot.ownedAlias else { return [] }
         return (host.addresses[device] ?? []).filter { entry in
             entry.prefixLength == entry.address.family.bitWidth && !vips.contains(entry.address)
                 && desired.scope.contains(.address(.tcp, entry.address, port: 0))
         }.map { entry in
-            Change(.delete, .host, before: [Attribute("address", entry.description)], reason: "no service uses this VIP any more",
+            Change(.delete, .host, before: [Attribute("address", entry.description)], reason: reason,
                    hostActions: [.removeAddress(entry.address, prefixLength: entry.prefixLength, device: device)],
                    subject: "address \(entry) on \(device)")
         }

@@ -142,7 +142,7 @@ public enum Planner {
     private static func update(_ wanted: VirtualService, from current: VirtualService, names: [ServiceKey: String],
                                into changes: inout [Change]) {
         let settingsChanged = !wanted.hasSameSettings(as: current)
-        guard settingsChanged || !sameServers(wanted, current) else { return }
+        guard settingsChanged || !sameServers(wanted, current) || needsOrder(wanted, current) else { return }
         let name = names[wanted.key]
         if settingsChanged {
             let before = Attributes.of(current), after = Attributes.of(wanted)
@@ -156,8 +156,9 @@ public enum Planner {
 
     private static func serverChanges(_ wanted: VirtualService, _ current: VirtualService, name: String?,
                                       into changes: inout [Change]) {
-        if sameServers(wanted, current) { return }
+        if sameServers(wanted, current) && !needsOrder(wanted, current) { return }
         let key = wanted.key
+        let readded = wanted.scheduler == .mh ? outOfOrder(wanted, current) : []
         let liveByKey = Dictionary(current.servers.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let wantedKeys = Set(wanted.servers.map(\.key))
         let created = wanted.servers.filter { liveByKey[$0.key] == nil }
@@ -168,6 +169,11 @@ public enum Planner {
 
         for serverKey in (wanted.servers.map(\.key) + deleted.map(\.key).filter { !replacedOld.contains($0) }).sorted() {
             switch (wantedByKey[serverKey], liveByKey[serverKey]) {
+            case let (new?, old?) where readded.contains(serverKey):
+                changes.append(Change(.replace, .server, service: key, name: name, server: serverKey,
+                                      before: Attributes.of(old), after: Attributes.of(new),
+                                      reason: "added again so that the kernel lists the mh service's servers in the one order every director uses (ascending by address and port): mh fills its lookup table in list order",
+                                      operations: [.deleteServer(serverKey, service: key), .addServer(new, service: key)]))
             case let (new?, old?) where new != old:
                 let before = Attributes.of(old), after = Attributes.of(new)
                 changes.append(Change(.update, .server, service: key, name: name, server: serverKey, before: before,
@@ -200,6 +206,32 @@ public enum Planner {
                   let note = notes[service]?[server] else { continue }
             changes[index].reason = changes[index].action == .delete ? note : "\(note): \(changes[index].reason)"
         }
+    }
+
+    /// Whether an `mh` service's servers stand in the kernel's list in another order than the
+    /// canonical one: the kernel reader records the order only then.
+    private static func needsOrder(_ wanted: VirtualService, _ current: VirtualService) -> Bool {
+        wanted.scheduler == .mh && current.kernelOrder != nil
+    }
+
+    /// The live servers of an `mh` service to delete and add again so that the kernel's list
+    /// ends in the canonical order, in which a fresh director holds them: every server added in
+    /// ascending order of address and port. The kernel puts a server it adds at the head of the
+    /// list and never moves one, so the servers that stay are the longest run of the wanted
+    /// ones, from the lowest, that the kernel already holds in that order; every live server
+    /// after it is added again, in order, after the new ones before it. (`ip_vs_mh.c` walks the
+    /// list to fill its lookup table: who wins a contested slot depends on the order.)
+    private static func outOfOrder(_ wanted: VirtualService, _ current: VirtualService) -> Set<ServerKey> {
+        var position: [ServerKey: Int] = [:]
+        for (index, key) in current.additionOrder.enumerated() { position[key] = index }
+        var last = -1
+        for (index, server) in wanted.servers.enumerated() {
+            guard let at = position[server.key], at > last else {
+                return Set(wanted.servers[index...].lazy.map(\.key).filter { position[$0] != nil })
+            }
+            last = at
+        }
+        return []
     }
 
     /// Most services of a large table are unchanged (always, in the check after an apply): the

@@ -41,6 +41,19 @@ import Testing
         #expect(plan.changes.contains { $0.object == .firewall } && plan.changes.contains { $0.object == .host })
     }
 
+    @Test func aPlanThatPutsAnMHServiceInOrderReadsBack() throws {
+        let key = ServiceKey.address(.tcp, IPAddress("192.0.2.10")!, port: 80)
+        var service = VirtualService(key: key, scheduler: .mh, servers: [11, 12].map {
+            RealServer(address: IPAddress("203.0.113.\($0)")!, port: 80)
+        })
+        service.kernelOrder = service.servers.map(\.key)
+        let target = try config("version: 1\nservices:\n  - { vip: 192.0.2.10, port: 80, scheduler: mh, servers: [203.0.113.11, 203.0.113.12, 203.0.113.13] }\n")
+        let plan = Planner.plan(desired: target, live: IPVSTable(services: [service]), host: host)
+        #expect(plan.changes.contains { $0.action == .replace && $0.object == .server })
+        let read = try SavedPlan.read(Array(PlanJSON.encode(plan, target: target, host: host).utf8), file: "plan.json")
+        #expect(read.plan == plan)
+    }
+
     @Test("every example's plan reads back", arguments: exampleFiles)
     func examplesReadBack(_ file: URL) throws {
         let target = try #require(ConfigLoader.load(path: file.path).state)

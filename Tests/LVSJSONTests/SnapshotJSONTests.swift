@@ -11,9 +11,9 @@ import Testing
                            persistence: Persistence(timeout: 360, netmaskLength: 24, engine: "sip"),
                            servers: [RealServer(address: IPAddress("192.0.2.53")!, port: 5353, forwarding: .nat,
                                                 weight: 2, upperThreshold: 100, lowerThreshold: 50)]),
-            VirtualService(key: .address(.tcp, IPAddress("2001:db8::10")!, port: 443), scheduler: "twos",
+            listedOldestFirst(VirtualService(key: .address(.tcp, IPAddress("2001:db8::10")!, port: 443), scheduler: "twos",
                            servers: [RealServer(address: IPAddress("2001:db8::11")!, port: 443, forwarding: .local),
-                                     RealServer(address: IPAddress("203.0.113.5")!, port: 443, forwarding: .tunnel(.ipip))]),
+                                     RealServer(address: IPAddress("203.0.113.5")!, port: 443, forwarding: .tunnel(.ipip))])),
             VirtualService(key: .fwmark(10, .ipv6), scheduler: "custom",
                            schedulerFlags: [.flag3],
                            servers: [RealServer(address: IPAddress("2001:db8::51")!, port: 0,
@@ -25,6 +25,26 @@ import Testing
         timeouts: Timeouts(tcp: 900, tcpFin: 120, udp: 300),
         syncDaemons: [SyncDaemon(state: .master, interface: "eth1", syncID: 10, maxLength: 1472,
                                  group: IPAddress("224.0.0.81"), port: 8848, ttl: 1)])
+
+    /// The service as the kernel lists it after its servers were added in descending order.
+    static func listedOldestFirst(_ service: VirtualService) -> VirtualService {
+        var service = service
+        service.kernelOrder = VirtualService.kernelOrder(listed: service.servers.map(\.key))
+        return service
+    }
+
+    @Test func theKernelsOrderIsKeptAndCheckedWhereItIsNotCanonical() throws {
+        let text = SnapshotJSON.encode(LiveState(table: Self.table), statistics: false)
+        #expect(text.contains("kernel_order"))
+        #expect(try SnapshotJSON.decode(Array(text.utf8)).table.services[1].kernelOrder?.count == 2)
+        let service = #"{ "vip": "198.51.100.1", "protocol": "tcp", "port": 80, "scheduler": "mh", "flags": [], "servers": [ { "address": "192.0.2.1", "port": 80, "forward": "dr", "weight": 1 }, { "address": "192.0.2.2", "port": 80, "forward": "dr", "weight": 1 } ], "kernel_order": ORDER }"#
+        func with(_ order: String) -> String { document(services: service.split(separator: "ORDER").joined(separator: order)) }
+        #expect(try SnapshotJSON.decode(Array(with(#"["192.0.2.2:80", "192.0.2.1:80"]"#).utf8)).table.services[0].kernelOrder == nil)
+        #expect(try SnapshotJSON.decode(Array(with(#"["192.0.2.1:80", "192.0.2.2:80"]"#).utf8)).table.services[0].kernelOrder?.count == 2)
+        #expect(refusal(with(#"["192.0.2.1:80", "192.0.2.1:80"]"#))?.message.contains("listed once") == true)
+        #expect(refusal(with(#"["192.0.2.1:80"]"#))?.message.contains("1 of the 2 servers") == true)
+        #expect(refusal(with(#"["192.0.2.9:80", "192.0.2.1:80"]"#)) != nil)
+    }
 
     private func refusal(_ text: String) -> JSONDocumentError? {
         do {

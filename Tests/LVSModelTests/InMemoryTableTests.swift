@@ -40,6 +40,25 @@ struct InMemoryTableTests {
         #expect(live?.servers == [server])
     }
 
+    @Test("servers stand in the kernel's list order: each added one at the head, an edit moves none")
+    func listOrder() throws {
+        let table = InMemoryTable()
+        let others = [2, 3].map { RealServer(address: IPAddress("203.0.113.\($0)")!, port: 80) }
+        try table.perform(.addService(VirtualService(key: key)))
+        for added in [server] + others { try table.perform(.addServer(added, service: key)) }
+        #expect(try table.snapshot().table.service(key)?.kernelOrder == nil)  // canonical: descending
+        try table.perform(.deleteServer(server.key, service: key))
+        try table.perform(.addServer(server, service: key))
+        var edited = others[0]
+        edited.weight = 0
+        try table.perform(.updateServer(edited, service: key))
+        try table.perform(.updateService(VirtualService(key: key, scheduler: .mh)))
+        let live = try table.snapshot().table.service(key)
+        #expect(live?.kernelOrder == [server.key, others[1].key, others[0].key])
+        #expect(live?.additionOrder == [others[0].key, others[1].key, server.key])
+        #expect(live?.withoutServers.kernelOrder == nil)
+    }
+
     @Test("timeouts merge like the kernel's: only the given ones change")
     func timeouts() throws {
         let table = InMemoryTable()

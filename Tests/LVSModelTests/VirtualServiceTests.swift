@@ -9,9 +9,10 @@ struct VirtualServiceTests {
     @Test("the settings compared are every stored property but the servers")
     func settingsAreEveryOtherProperty() {
         // A property added to VirtualService must be added to hasSameSettings(as:) too, or a
-        // plan would miss edits of it; this list fails first.
+        // plan would miss edits of it; this list fails first. The kernel's order of the servers
+        // belongs with the servers.
         #expect(Mirror(reflecting: base).children.map(\.label) == ["key", "scheduler", "schedulerFlags", "onePacket",
-                                                                   "persistence", "servers"])
+                                                                   "persistence", "servers", "kernelOrder"])
     }
 
     @Test("a change of any setting counts, a change of servers does not")
