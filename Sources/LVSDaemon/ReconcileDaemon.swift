@@ -122,9 +122,27 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
             expiry = wakeAtNextExpiry()
         }
         notifier.notify(["STOPPING=1", "STATUS=stopping"])
+        withdrawAnnouncement(of: loop.current)
         checks.cancel()
         _ = await checks.result
         logger.info("stopping")
+    }
+
+    /// Takes the VIPs off `director.announce`'s device as the daemon stops: routers must not
+    /// keep sending traffic on the word of a director nobody keeps converged (docs/ecmp.md).
+    private func withdrawAnnouncement(of desired: DesiredState?) {
+        guard settings.mode == .correct, let desired, desired.director?.announce != nil,
+              let host = makeReconciler(settings.options).host else { return }
+        do {
+            let lock = try DirectorLock(path: settings.lockPath)
+            defer { lock.release() }
+            for change in try DirectorPlanner.withdraw(desired, host: host) {
+                logger.info("change", metadata: ["action": "\(change.action.rawValue)", "object": "host",
+                                                 "subject": "\(change.subject ?? "")", "reason": "\(change.reason)"])
+            }
+        } catch {
+            logger.error("cannot withdraw the announced VIPs", metadata: ["reason": "\(error)"])
+        }
     }
 
     /// A reconcile when the next override lapses, so that it ends on time, not at the next tick.
@@ -177,6 +195,9 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         self.daemon = daemon
         config = daemon.config
     }
+
+    /// The last valid config.
+    var current: DesiredState? { config.current }
 
     mutating func tick(_ trigger: Trigger) async -> Bool? { await tick([trigger]) }
 
