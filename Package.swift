@@ -57,7 +57,7 @@ let package = Package(
                                .product(name: "UnixSignals", package: "swift-service-lifecycle")],
                 swiftSettings: strict),
         .executableTarget(name: "lvsctl",
-                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "LVSJSON", "IPVSKernel", "LVSEngine", "LVSDaemon",
+                          dependencies: ["LVSModel", "LVSConfig", "LVSPlan", "LVSHost", "LVSJSON", "IPVSKernel", "LVSEngine", "LVSDaemon", "LVSHealth",
                                          "CMalloc",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),

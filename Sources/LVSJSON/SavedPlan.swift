@@ -71,7 +71,10 @@ public struct SavedPlan: Sendable {
     /// host, when the plan covers it) — is not this plan: something changed since it was made.
     public func checkCurrent(_ replanned: Plan) throws(StalePlan) {
         guard replanned.basis == plan.basis else { throw StalePlan(part: "the kernel's IPVS table") }
-        guard replanned.changes == plan.changes else {
+        // Reasons aside: a saved plan's health notes (a failing check, an override) are not part
+        // of its target, and what it writes is what must not have changed.
+        func writes(_ changes: [Change]) -> [Change] { changes.map { var change = $0; change.reason = ""; return change } }
+        guard writes(replanned.changes) == writes(plan.changes) else {
             let hostChanged = replanned.changes.filter { $0.stage != .table } != plan.changes.filter { $0.stage != .table }
             throw StalePlan(part: hostChanged ? "this host's VIPs, sysctls or firewall chains" : "the kernel's IPVS table")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import IPVSKernel
 import LVSConfig
+import LVSDaemon
 import LVSEngine
 import LVSHost
 import LVSJSON
@@ -36,6 +37,9 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: .hidden)
     var lockFile = DirectorLock.defaultPath
 
+    @Option(help: "Where the reconcile daemon keeps health and overrides: failing and disabled servers stay out of rotation.")
+    var stateDir = StateDirectory.defaultPath
+
     @OptionGroup var timing: TimingOptions
 
     func validate() throws {
@@ -65,7 +69,9 @@ struct ApplyCommand: ParsableCommand {
         }
         let review = Reconciler<IPVSKernel>.Review(show: Console.printPlan,
                                                    confirm: yes ? nil : { _ in Console.confirm("apply") })
-        let outcome = try reconciler.run(load: { try saved?.target ?? Inputs.desiredState(file ?? "") }, review: review) {
+        let outcome = try reconciler.run(load: {
+            try saved?.target ?? Inputs.onThisDirector(Inputs.desiredState(file ?? ""), stateDir: stateDir)
+        }, review: review) {
             timings.lap($0)
         }
         try Self.report(outcome, command: "apply")

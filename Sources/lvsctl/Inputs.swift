@@ -1,6 +1,9 @@
 import ArgumentParser
+import FoundationEssentials
 import IPVSKernel
 import LVSConfig
+import LVSDaemon
+import LVSHealth
 import LVSHost
 import LVSJSON
 import LVSModel
@@ -76,4 +79,36 @@ enum Inputs {
 
     /// Prints why this host's setup could not be read; the command then exits 1.
     static func failure(_ error: HostError) -> ExitCode { Console.fail("reading this host's setup: \(error)") }
+}
+
+extension Inputs {
+    /// The config with what this director knows on top of it: the health of its servers while
+    /// the reconcile daemon that judged it runs, and the operators' overrides (`lvsctl server`),
+    /// so that a manual plan or apply never puts back a server the daemon or an operator took
+    /// out. Says so on standard error when it changes anything.
+    static func onThisDirector(_ state: DesiredState, stateDir: String) throws -> DesiredState {
+        let directory = StateDirectory(path: stateDir)
+        let now = Date().timeIntervalSince1970
+        let overrides: [ServerOverride]
+        var health: [CheckTarget: TargetHealth] = [:]
+        var daemon: Int32?
+        do {
+            overrides = try directory.readOverrides().filter { $0.isActive(at: now) }
+            if let record = try directory.readHealth(), record.writerRuns {
+                health = StateDirectory.verdicts(record.states)
+                daemon = record.pid
+            }
+        } catch {
+            throw Console.fail("\(error)")
+        }
+        let effective = state.effective(health: health, overrides: overrides, now: now).state
+        let failing = health.values.filter { !$0.healthy }.count
+        if let daemon, failing > 0 {
+            Console.standardError.write("lvsctl: note: \(failing) check target\(failing == 1 ? "" : "s") failing, as the reconcile daemon (pid \(daemon)) judges; those servers are planned out of rotation\n")
+        }
+        if !overrides.isEmpty {
+            Console.standardError.write("lvsctl: note: \(overrides.count) server override\(overrides.count == 1 ? "" : "s") in force ('lvsctl server list')\n")
+        }
+        return effective
+    }
 }

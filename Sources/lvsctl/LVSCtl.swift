@@ -8,7 +8,7 @@ struct LVSCtl: ParsableCommand {
         abstract: "Keep a Linux IPVS load balancer in the state a YAML file describes.",
         version: "0.1.0",
         subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, ReconcileCommand.self, Get.self, Import.self,
-                      RealServerCommand.self, ModulesCommand.self])
+                      RealServerCommand.self, ServerCommand.self, ModulesCommand.self])
 
     /// Runs the command the arguments name, with the heap growing in 64 MiB steps instead of
     /// glibc's 128 KiB: reading, loading or planning a table of tens of thousands of services

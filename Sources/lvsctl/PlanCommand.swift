@@ -1,5 +1,6 @@
 import ArgumentParser
 import LVSConfig
+import LVSDaemon
 import LVSEngine
 import LVSHost
 import LVSJSON
@@ -30,12 +31,17 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
 
+    @Option(help: "Where the reconcile daemon keeps health and overrides; used when planning against this director's kernel.")
+    var stateDir = StateDirectory.defaultPath
+
     @OptionGroup var timing: TimingOptions
 
     func run() throws {
         var timings = Timings(enabled: timing.timings)
         let reading = self.live == nil ? EarlyRead.take() ?? DirectorRead(host: LinuxHost()) : nil
-        let desired = try Inputs.desiredState(file)
+        let config = try Inputs.desiredState(file)
+        // On the director, what its daemon and operators know counts; a snapshot is planned from the file alone.
+        let desired = reading == nil ? config : try Inputs.onThisDirector(config, stateDir: stateDir)
         timings.lap(reading == nil ? "load config" : "load config (reading kernel and host meanwhile)")
         let live: LiveState
         let host: HostSnapshot?
