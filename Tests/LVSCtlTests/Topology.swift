@@ -40,7 +40,7 @@ final class Topology {
 
     let folder: URL
     private var namespaces: [String] = []
-    private var servers: [Process] = []
+    private var servers: [(node: String, process: Process)] = []
 
     /// Builds the network: namespaces, bridges, links, addresses, then `routes` (per node, what
     /// follows `ip route add`: `"::/0 via 2001:db8:1::1"`). Leftovers of an earlier run that died
@@ -98,7 +98,7 @@ final class Topology {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            servers.append(process)
+            servers.append((node, process))
             let started = Date()
             while !Self.listens(process.processIdentifier, port: port) {
                 guard process.isRunning, Date().timeIntervalSince(started) < 20 else {
@@ -107,6 +107,15 @@ final class Topology {
                 usleep(50_000)
             }
         }
+    }
+
+    /// Kills the HTTP servers of `node` (nil: of every node), as a crashed server process goes:
+    /// its port then refuses connections.
+    func stopHTTP(on node: String?) {
+        let stopping = servers.filter { node == nil || $0.node == node }
+        for server in stopping where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        for server in stopping { server.process.waitUntilExit() }
+        servers.removeAll { node == nil || $0.node == node }
     }
 
     /// Whether the process's network namespace has a TCP socket listening on the port, read from
@@ -130,9 +139,7 @@ final class Topology {
     /// Kills everything still running in the namespaces (the HTTP servers and their children)
     /// and deletes the namespaces. Safe to call more than once.
     func tearDown() {
-        for server in servers where server.isRunning { kill(server.processIdentifier, SIGKILL) }
-        for server in servers { server.waitUntilExit() }
-        servers = []
+        stopHTTP(on: nil)
         Self.remove(namespaces: namespaces)
         namespaces = []
         try? FileManager.default.removeItem(at: folder)

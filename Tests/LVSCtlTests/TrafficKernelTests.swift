@@ -12,38 +12,6 @@ struct TrafficKernelTests {
     static let director = "director"
     static let client = "client"
 
-    // MARK: Layouts
-
-    /// Client (198.51.100.2) and director (198.51.100.1) on 198.51.100.0/24, `front`; director
-    /// (203.0.113.1) and servers (203.0.113.11, .12, …) on 203.0.113.0/24, `back`. With `ipv6`,
-    /// the same in 2001:db8:1::/64 and 2001:db8:2::/64, and the client's IPv6 default route via the
-    /// director (the IPv6 VIP lies outside both). The servers get no routes: a NAT server's gateway
-    /// is lvsctl's to set.
-    private func routed(servers: [String], ipv4: Bool = true, ipv6: Bool = false) throws -> Topology {
-        func addresses(_ v4: String, _ v6: String) -> [String] { (ipv4 ? [v4] : []) + (ipv6 ? [v6] : []) }
-        let links = [
-            Topology.Link(node: Self.client, segment: "front", addresses: addresses("198.51.100.2/24", "2001:db8:1::2/64")),
-            Topology.Link(node: Self.director, segment: "front", addresses: addresses("198.51.100.1/24", "2001:db8:1::1/64")),
-            Topology.Link(node: Self.director, segment: "back", device: "eth1", addresses: addresses("203.0.113.1/24", "2001:db8:2::1/64")),
-        ] + servers.enumerated().map { index, server in
-            Topology.Link(node: server, segment: "back", addresses: addresses("203.0.113.\(11 + index)/24", "2001:db8:2::\(11 + index)/64"))
-        }
-        return try Topology(nodes: [Self.client, Self.director] + servers, segments: ["front", "back"], links: links,
-                            routes: ipv6 ? [Self.client: ["::/0 via 2001:db8:1::1"]] : [:])
-    }
-
-    /// Client (198.51.100.2, and `extraClientAddresses`), director (198.51.100.1) and servers
-    /// (198.51.100.11, .12, …) on one segment, as direct routing needs.
-    private func flat(servers: [String], extraClientAddresses: [String] = []) throws -> Topology {
-        let links = [
-            Topology.Link(node: Self.client, segment: "lan", addresses: ["198.51.100.2/24"] + extraClientAddresses),
-            Topology.Link(node: Self.director, segment: "lan", addresses: ["198.51.100.1/24"]),
-        ] + servers.enumerated().map { index, server in
-            Topology.Link(node: server, segment: "lan", addresses: ["198.51.100.\(11 + index)/24"])
-        }
-        return try Topology(nodes: [Self.client, Self.director] + servers, segments: ["lan"], links: links)
-    }
-
     // MARK: lvsctl
 
     /// `lvsctl apply -f FILE --yes` in the director's namespace, which must succeed; then
@@ -98,7 +66,7 @@ struct TrafficKernelTests {
     @Test("NAT with port mapping: VIP:80 to the servers' :8080, round-robin evenly")
     func natPortMapping() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try routed(servers: servers)
+        let topology = try Topology.routed(servers: servers)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [8080], nodes: "203.0.113.", """
             version: 1
@@ -125,7 +93,7 @@ struct TrafficKernelTests {
     @Test("DR with wrr 3:1: three quarters of the requests reach the heavier server")
     func directRoutingWeighted() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try flat(servers: servers)
+        let topology = try Topology.flat(servers: servers)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [80], nodes: "198.51.100.", """
             version: 1
@@ -150,7 +118,7 @@ struct TrafficKernelTests {
     @Test("TUN (ipip): every server answers, through its tunnel")
     func tunnel() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try flat(servers: servers)
+        let topology = try Topology.flat(servers: servers)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [80], nodes: "198.51.100.", """
             version: 1
@@ -179,7 +147,7 @@ struct TrafficKernelTests {
     func firewallMarkBundle() throws {
         let servers = ["rs1", "rs2"]
         // A second client address: persistence is per client, and rr gives the second one the other server.
-        let topology = try flat(servers: servers, extraClientAddresses: ["198.51.100.3/24"])
+        let topology = try Topology.flat(servers: servers, extraClientAddresses: ["198.51.100.3/24"])
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [80, 8080], nodes: "198.51.100.", """
             version: 1
@@ -206,7 +174,7 @@ struct TrafficKernelTests {
     @Test("sh: one client always reaches the same server")
     func sourceHashing() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try routed(servers: servers)
+        let topology = try Topology.routed(servers: servers)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [80], nodes: "203.0.113.", """
             version: 1
@@ -229,7 +197,7 @@ struct TrafficKernelTests {
     @Test("FULLNAT: servers with no route to the client still answer")
     func fullNAT() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try routed(servers: servers)
+        let topology = try Topology.routed(servers: servers)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [80], nodes: "203.0.113.", """
             version: 1
@@ -256,7 +224,7 @@ struct TrafficKernelTests {
     @Test("IPv6 NAT: requests over IPv6 reach every server")
     func ipv6NAT() throws {
         let servers = ["rs1", "rs2"]
-        let topology = try routed(servers: servers, ipv4: false, ipv6: true)
+        let topology = try Topology.routed(servers: servers, ipv4: false, ipv6: true)
         defer { topology.tearDown() }
         try deploy(topology, servers: servers, ports: [8080], nodes: "2001:db8:2::", """
             version: 1
@@ -281,7 +249,7 @@ struct TrafficKernelTests {
     @Test("draining a server out while a client sends requests loses none of them")
     func drainUnderLoad() throws {
         let servers = ["rs1", "rs2", "rs3"]
-        let topology = try routed(servers: servers)
+        let topology = try Topology.routed(servers: servers)
         defer { topology.tearDown() }
         func config(_ addresses: [String]) -> String {
             """
