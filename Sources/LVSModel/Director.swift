@@ -21,15 +21,18 @@ public struct Director: Hashable, Sendable, Codable {
     public var expireNodestConn: Bool?
     /// `net.ipv4.vs.expire_quiescent_template`: stop persistence to weight-0 servers.
     public var expireQuiescentTemplate: Bool?
+    /// The connection-sync and failover sysctls under `net.ipv4.vs`.
+    public var sync: SyncSettings
 
     public init(interface: String? = nil, vips: VIPs? = nil, address: IPAddress? = nil, ipForward: Bool? = nil,
-                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil) {
+                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil, sync: SyncSettings = SyncSettings()) {
         self.interface = interface
         self.vips = vips
         self.address = address
         self.ipForward = ipForward
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
+        self.sync = sync
     }
 
     /// Whether lvsctl binds the VIPs (`vips` is nil or `bind`).
