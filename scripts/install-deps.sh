@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what lvsctl needs to build and test, idempotently.
 #   scripts/install-deps.sh          build + unit-test dependencies (libnl, libyaml; Python jsonschema and
-#                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze)
+#                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze, keepalived)
 #   scripts/install-deps.sh --vm     also the throwaway-VM kernel suite (qemu, kernel, virtme-ng, ipvsadm, iptables,
 #                                    promtool from prometheus)
 set -euo pipefail
 
-build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml systemd)
+build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml systemd keepalived)
 vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus)
 
 want=("${build_packages[@]}")
