@@ -61,7 +61,8 @@ struct PairKernelTests {
         #expect(try pair.tables() == tables, "a table changed while lvs2 was master")
 
         try pair.end(outage)
-        let failBack = eventually(within: 30) { try pair.owners() == ["lvs1"] }
+        // preempt_delay (10 s), then three advertisements; a loaded emulated VM has taken 40 s.
+        let failBack = eventually(within: 60) { try pair.owners() == ["lvs1"] }
         try #require(failBack != nil, "lvs1 did not take the VIP back: \((try? pair.owners()) ?? [])\n\(pair.logs())")
         print("pair (\(outage.rawValue)): lvs1 owns the VIP again \(String(format: "%.1f", failBack!)) s after it came back")
         let back = Date()
