@@ -50,6 +50,15 @@ let pairConfig = """
 
     """
 
+/// One director behind ECMP routers: `announce` beside the sync sysctls of docs/ecmp.md's `mh` profile.
+let announcingConfig = """
+    version: 1
+    director: { announce: { interface: lvs-announce }, expire_nodest_conn: true, sloppy_tcp: true, conn_reuse_mode: 2 }
+    services:
+      - { vip: 198.51.100.10, port: 80, scheduler: mh, flags: [mh-port], forward: dr, servers: [198.51.100.11] }
+
+    """
+
 /// A director config with every kind of host change: a VIP device, NAT forwarding, a firewall
 /// mark rule and FULLNAT.
 let directorConfig = """
