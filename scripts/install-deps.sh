@@ -2,14 +2,14 @@
 # Installs what lvsctl needs to build and test, idempotently.
 #   scripts/install-deps.sh          build + unit-test dependencies (libnl, libyaml; Python jsonschema and
 #                                    yaml for the JSON Schema and deploy/ checks, systemd-analyze, bird2's
-#                                    `bird -p` and PyPI kubernetes-validate for deploy/)
+#                                    `bird -p`, keepalived and PyPI kubernetes-validate for deploy/)
 #   scripts/install-deps.sh --vm     also the throwaway-VM kernel suite (qemu, kernel, virtme-ng, ipvsadm, iptables,
-#                                    promtool from prometheus; keepalived, gcc and bc for bench-health.sh)
+#                                    promtool from prometheus; gcc and bc for bench-health.sh, beside keepalived)
 set -euo pipefail
 
 build_packages=(pkg-config libnl-3-dev libnl-genl-3-dev libyaml-dev python3 python3-jsonschema python3-yaml python3-pip systemd
-                bird2)
-vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus keepalived gcc bc)
+                bird2 keepalived)
+vm_packages=(qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iptables iproute2 curl kmod python3-pip prometheus gcc bc)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--vm" ]]; then want+=("${vm_packages[@]}"); fi

@@ -9,7 +9,8 @@
 #
 # Loads IPVS and runs the kernel suites (Swift Testing): the adapter's (IPVSKernelTests), the
 # command line's (ApplyKernelTests, RealServerKernelTests, TrafficKernelTests, ReconcileKernelTests,
-# HealthKernelTests, ECMPKernelTests) and the host
+# HealthKernelTests, ECMPKernelTests, PairKernelTests: a keepalived pair, which needs Debian keepalived on
+# the host) and the host
 # reader's (InterfaceDumpKernelTests) and the host script's (HostScriptKernelTests), one test at a time since they share the kernel. Extra
 # arguments replace the filter (e.g. --filter ApplyKernelTests).
 set -euo pipefail
@@ -30,6 +31,6 @@ if (($#)); then
 else
   exec "$binary" --testing-library swift-testing --no-parallel --filter 'IPVSKernelTests\.KernelTests' --filter 'LVSCtlTests\.ApplyKernelTests' \
     --filter 'LVSCtlTests\.RealServerKernelTests' --filter 'LVSCtlTests\.TrafficKernelTests' --filter 'LVSCtlTests\.ReconcileKernelTests' \
-    --filter 'LVSCtlTests\.HealthKernelTests' --filter 'LVSCtlTests\.ECMPKernelTests' \
+    --filter 'LVSCtlTests\.HealthKernelTests' --filter 'LVSCtlTests\.ECMPKernelTests' --filter 'LVSCtlTests\.PairKernelTests' \
     --filter 'LVSHostTests\.InterfaceDumpKernelTests' --filter 'LVSHostTests\.HostScriptKernelTests'
 fi

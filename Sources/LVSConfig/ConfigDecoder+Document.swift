@@ -18,7 +18,7 @@ extension ConfigDecoder {
             ?? ServiceDefaults()
         let timeouts = top[.timeouts].flatMap { decodeTimeouts($0) }
         let sync = top[.sync].flatMap { decodeSync($0) }
-        let director = top[.director].flatMap { decodeDirector($0) }
+        let director = top[.director].flatMap { decodeDirector($0, sync: sync) }
         guard let servicesNode = top[.services] else {
             // A key written with no value, or a misspelt one, is reported where it stands.
             if top.written(.services) == nil, !misspells(root, ConfigKeys.Document.services.name) {
@@ -153,7 +153,7 @@ extension ConfigDecoder {
     }
 
 
-    private mutating func decodeDirector(_ node: YAMLNode) -> Director? {
+    private mutating func decodeDirector(_ node: YAMLNode, sync daemons: [SyncDaemon]?) -> Director? {
         guard let f = fields(node, of: "director", ConfigKeys.Director.self) else { return nil }
         let vips = f[.vips].flatMap { choice($0, "director.vips", from: Director.VIPs.allCases.map(\.rawValue)) }
             .flatMap(Director.VIPs.init(rawValue:))
@@ -170,7 +170,50 @@ extension ConfigDecoder {
                         },
                         announce: f[.announce].flatMap {
                             decodeAnnounce($0, vipDevice: vips == .external ? nil : interface ?? Director.defaultInterface)
-                        })
+                        },
+                        sync: decodeSyncSettings(f, daemons: daemons))
+    }
+
+    /// The sync sysctls, in the kernel's ranges.
+    private mutating func decodeSyncSettings(_ f: borrowing Fields<ConfigKeys.Director>, daemons: [SyncDaemon]?) -> SyncSettings {
+        var settings = SyncSettings()
+        if let n = f[.sync_threshold] { settings.threshold = syncThreshold(n) }
+        if let n = f[.sync_refresh_period] {
+            settings.refreshPeriod = integer(n, "director.sync_refresh_period (seconds)", in: 0...SyncSettings.maximumSeconds)
+        }
+        if let n = f[.sync_retries] { settings.retries = integer(n, "director.sync_retries", in: 0...SyncSettings.maximumRetries) }
+        if let n = f[.sync_persist_mode] { settings.persistMode = integer(n, "director.sync_persist_mode", in: UInt8(0)...1) }
+        if let n = f[.sync_version] { settings.version = integer(n, "director.sync_version", in: UInt8(0)...1) }
+        settings.sloppyTCP = f[.sloppy_tcp].flatMap { boolean($0, "director.sloppy_tcp") }
+        settings.sloppySCTP = f[.sloppy_sctp].flatMap { boolean($0, "director.sloppy_sctp") }
+        if let n = f[.conn_reuse_mode] {
+            settings.connReuseMode = integer(n, "director.conn_reuse_mode", in: 0...SyncSettings.maximumConnReuseMode)
+        }
+        if let n = f[.backup_only] {
+            settings.backupOnly = boolean(n, "director.backup_only")
+            if settings.backupOnly == true, let daemons, Set(daemons.map(\.state)) == [.master, .backup] {
+                error(n, "director.backup_only stops this director from directing traffic while its backup sync daemon runs, and 'sync' starts one beside the master, so it would never direct; use it only on a director whose 'sync' has a backup daemon alone")
+            }
+        }
+        return settings
+    }
+
+    /// `[THRESHOLD, PERIOD]`, which the kernel takes when THRESHOLD < PERIOD or PERIOD is 0.
+    private mutating func syncThreshold(_ node: YAMLNode) -> SyncSettings.Threshold? {
+        let usage = "write [THRESHOLD, PERIOD] with THRESHOLD < PERIOD, or PERIOD 0 to sync once at THRESHOLD (kernel default [3, 50])"
+        guard let list = items(node, of: "director.sync_threshold") else { return nil }
+        guard list.count == 2 else {
+            error(node, "director.sync_threshold has \(list.count) numbers; \(usage)")
+            return nil
+        }
+        guard let threshold = integer(list[0], "director.sync_threshold's threshold", in: UInt32(0)...UInt32(Int32.max)),
+              let period = integer(list[1], "director.sync_threshold's period", in: UInt32(0)...UInt32(Int32.max)) else { return nil }
+        let value = SyncSettings.Threshold(threshold: threshold, period: period)
+        guard value.isValid else {
+            error(list[0], "director.sync_threshold's threshold \(threshold) is not below its period \(period), which the kernel refuses; \(usage)")
+            return nil
+        }
+        return value
     }
 
     /// `director.announce`: its device must be its own, not the one every VIP is bound to.

@@ -58,7 +58,9 @@ enum ConfigKeys {
     }
 
     enum Director: Int, ConfigKey {
-        case interface, vips, address, ip_forward, expire_nodest_conn, expire_quiescent_template, announce
+        case interface, vips, address, ip_forward, expire_nodest_conn, expire_quiescent_template, announce,
+             sync_threshold, sync_refresh_period, sync_retries, sync_persist_mode, sync_version, sloppy_tcp, sloppy_sctp,
+             conn_reuse_mode, backup_only
         static let table = KeyTable<Self>()
     }
 

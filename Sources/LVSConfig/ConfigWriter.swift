@@ -145,6 +145,15 @@ public enum ConfigWriter {
          ("expire_nodest_conn", director.expireNodestConn.map { "\($0)" }),
          ("expire_quiescent_template", director.expireQuiescentTemplate.map { "\($0)" }),
          ("announce", director.announce.map { flowMap([("interface", scalar($0.interface))]) })]
+            .compactMap { key, value in value.map { (key, $0) } } + fields(director.sync)
+    }
+
+    private static func fields(_ sync: SyncSettings) -> [(String, String)] {
+        [("sync_threshold", sync.threshold.map { flowList(["\($0.threshold)", "\($0.period)"]) }),
+         ("sync_refresh_period", sync.refreshPeriod.map { "\($0)" }), ("sync_retries", sync.retries.map { "\($0)" }),
+         ("sync_persist_mode", sync.persistMode.map { "\($0)" }), ("sync_version", sync.version.map { "\($0)" }),
+         ("sloppy_tcp", sync.sloppyTCP.map { "\($0)" }), ("sloppy_sctp", sync.sloppySCTP.map { "\($0)" }),
+         ("conn_reuse_mode", sync.connReuseMode.map { "\($0)" }), ("backup_only", sync.backupOnly.map { "\($0)" })]
             .compactMap { key, value in value.map { (key, $0) } }
     }
 

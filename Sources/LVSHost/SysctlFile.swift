@@ -9,7 +9,9 @@ enum SysctlFile {
         root + "/" + String(key.map { $0 == "." ? "/" : $0 == "/" ? "." : $0 })
     }
 
-    /// The value with its trailing newline removed, or nil when the file does not exist (a
+    /// The value with its trailing newline removed and the numbers of a vector
+    /// (`sync_threshold`, which the kernel separates with a tab) separated by one space, as
+    /// planners write them; or nil when the file does not exist (a
     /// device not created yet, a module not loaded) or cannot be read, or the key is not one
     /// lvsctl may touch (`HostAction.isSysctlKey`).
     static func read(_ key: String) -> String? {
@@ -23,7 +25,8 @@ enum SysctlFile {
             if count < buffer.count { break }
         }
         guard ferror(file) == 0 else { return nil }
-        return String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            .joined(separator: " ")
     }
 
     static func write(_ key: String, _ value: String) throws(HostError) {

@@ -63,31 +63,33 @@ public enum ConfigJSON {
     }
 
     struct DirectorDocument: JSONWritable {
-        var interface: String?
-        var address: String?
-        var ipForward: Bool?
-        var expireNodestConn: Bool?
-        var expireQuiescentTemplate: Bool?
-        var announce: AnnounceDocument?
+        var director: Director
+
+        init(_ director: Director) { self.director = director }
 
         func write(to writer: inout JSONWriter) {
             writer.object { w in
-                w.member("interface", interface)
-                w.member("address", address)
-                w.member("ip_forward", ipForward)
-                w.member("expire_nodest_conn", expireNodestConn)
-                w.member("expire_quiescent_template", expireQuiescentTemplate)
-                w.member("announce", announce)
+                w.member("interface", director.interface)
+                w.member("vips", director.vips?.rawValue)
+                w.member("address", director.address?.description)
+                w.member("ip_forward", director.ipForward)
+                w.member("expire_nodest_conn", director.expireNodestConn)
+                w.member("expire_quiescent_template", director.expireQuiescentTemplate)
+                w.member("announce", director.announce.map { AnnounceDocument(interface: $0.interface) })
+                let sync = director.sync
+                if let threshold = sync.threshold {
+                    w.key("sync_threshold")
+                    w.array([threshold.threshold, threshold.period]) { $0.number($1) }
+                }
+                w.member("sync_refresh_period", sync.refreshPeriod)
+                w.member("sync_retries", sync.retries)
+                w.member("sync_persist_mode", sync.persistMode)
+                w.member("sync_version", sync.version)
+                w.member("sloppy_tcp", sync.sloppyTCP)
+                w.member("sloppy_sctp", sync.sloppySCTP)
+                w.member("conn_reuse_mode", sync.connReuseMode)
+                w.member("backup_only", sync.backupOnly)
             }
-        }
-
-        init(_ director: Director) {
-            interface = director.interface
-            address = director.address?.description
-            ipForward = director.ipForward
-            expireNodestConn = director.expireNodestConn
-            expireQuiescentTemplate = director.expireQuiescentTemplate
-            announce = director.announce.map { AnnounceDocument(interface: $0.interface) }
         }
     }
 

@@ -27,9 +27,12 @@ public struct Director: Hashable, Sendable, Codable {
     public var expireQuiescentTemplate: Bool?
     /// Where the VIPs this director can serve are announced to its routers; nil: not managed.
     public var announce: Announce?
+    /// The connection-sync and failover sysctls under `net.ipv4.vs`.
+    public var sync: SyncSettings
 
     public init(interface: String? = nil, vips: VIPs? = nil, address: IPAddress? = nil, ipForward: Bool? = nil,
-                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil, announce: Announce? = nil) {
+                expireNodestConn: Bool? = nil, expireQuiescentTemplate: Bool? = nil, announce: Announce? = nil,
+                sync: SyncSettings = SyncSettings()) {
         self.interface = interface
         self.vips = vips
         self.address = address
@@ -37,6 +40,7 @@ public struct Director: Hashable, Sendable, Codable {
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
         self.announce = announce
+        self.sync = sync
     }
 
     /// Whether lvsctl binds the VIPs (`vips` is nil or `bind`).

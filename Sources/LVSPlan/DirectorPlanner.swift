@@ -10,6 +10,7 @@ public enum DirectorPlanner {
     /// The sysctls the director's plan compares.
     public static let sysctls = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.vs.expire_nodest_conn",
                                  "net.ipv4.vs.expire_quiescent_template", "net.ipv4.vs.conntrack"]
+        + SyncSettings.names.map { "net.ipv4.vs." + $0 }
 
     public static func changes(_ desired: DesiredState, host: HostSnapshot) -> [Change] {
         var changes: [Change?] = []
@@ -31,6 +32,9 @@ public enum DirectorPlanner {
         if let value = desired.director?.expireQuiescentTemplate {
             changes.append(HostChanges.sysctl("net.ipv4.vs.expire_quiescent_template", value ? "1" : "0", in: host,
                                               reason: "director.expire_quiescent_template"))
+        }
+        for (name, value) in desired.director?.sync.values ?? [] {
+            changes.append(HostChanges.sysctl("net.ipv4.vs." + name, value, in: host, reason: "director." + name))
         }
         if !desired.fullNATServers.isEmpty {
             changes.append(HostChanges.sysctl("net.ipv4.vs.conntrack", "1", in: host,

@@ -285,23 +285,27 @@ struct ReconcileKernelTests {
     }
 }
 
-/// The daemon under test, started in `namespace`, its standard error kept in a file.
+/// The daemon under test (lvsctl, unless `executable` says otherwise), started in `namespace`,
+/// its output kept in a file.
 final class DaemonProcess {
     private let process = Process()
     private let logPath: String
 
-    init(namespace: String, arguments: [String], environment: [String: String] = [:]) throws {
+    init(namespace: String, executable: String = lvsctlBinary, arguments: [String], environment: [String: String] = [:]) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-daemon-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, lvsctlBinary] + arguments
+        process.arguments = ["netns", "exec", namespace, executable] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
         try process.run()
     }
 
     var isRunning: Bool { process.isRunning }
+
+    var pid: pid_t { process.processIdentifier }
 
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

@@ -120,7 +120,7 @@ final class Topology {
 
     /// Whether the process's network namespace has a TCP socket listening on the port, read from
     /// /proc/PID/net/tcp and tcp6 (local address `…:PORT` in hex, state 0A).
-    private static func listens(_ pid: pid_t, port: Int) -> Bool {
+    static func listens(_ pid: pid_t, port: Int) -> Bool {
         let local = ":" + String(format: "%04X", port)
         return ["tcp", "tcp6"].contains { table in
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8) else { return false }

@@ -54,6 +54,29 @@ import Testing
         #expect(read.plan == plan)
     }
 
+    @Test func aPairDirectorsPlanKeepsExternalVIPsAndTheSyncSysctls() throws {
+        let target = try config(pairConfig)
+        let plan = Planner.plan(desired: target, live: live, host: host)
+        #expect(plan.changes.flatMap(\.hostActions).contains(.setSysctl(key: "net.ipv4.vs.sync_threshold", value: "3 50")))
+        let read = try SavedPlan.read(Array(PlanJSON.encode(plan, target: target, host: host).utf8), file: "plan.json")
+        #expect(read.target == target)
+        #expect(read.target.director?.vips == .external)
+        #expect(read.plan == plan)
+    }
+
+    @Test func anAnnouncingDirectorKeepsTheAnnounceDeviceAndTheSyncSysctlsInPlanFilesAndYAML() throws {
+        let target = try config(announcingConfig)
+        let plan = Planner.plan(desired: target, live: live, host: host)
+        let actions = plan.changes.flatMap(\.hostActions)
+        #expect(actions.contains(.createDevice(name: "lvs-announce", kind: "dummy")))
+        #expect(actions.contains(.setSysctl(key: "net.ipv4.vs.sloppy_tcp", value: "1")))
+        let read = try SavedPlan.read(Array(PlanJSON.encode(plan, target: target, host: host).utf8), file: "plan.json")
+        #expect(read.target == target)
+        #expect(read.target.director?.announce == Announce() && read.target.director?.sync.connReuseMode == 2)
+        #expect(read.plan == plan)
+        #expect(try config(ConfigWriter.yaml(target)).director == target.director)
+    }
+
     @Test("every example's plan reads back", arguments: exampleFiles)
     func examplesReadBack(_ file: URL) throws {
         let target = try #require(ConfigLoader.load(path: file.path).state)

@@ -57,6 +57,8 @@ import Testing
         plans.append(("real-server.json", PlanJSON.encode(Plan(changes: [], notManaged: [], scope: .all, basis: IPVSTable()),
                                                                 target: nil, host: host)))
         targets.append(("director-target.json", ConfigJSON.encode(director)))
+        targets.append(("pair-target.json", ConfigJSON.encode(try config(pairConfig))))
+        targets.append(("announcing-target.json", ConfigJSON.encode(try config(announcingConfig))))
         let planResult = try check("plan.schema.json", plans)
         #expect(planResult.status == 0, "\(planResult.error)")
         let targetResult = try check("config.schema.json", targets)

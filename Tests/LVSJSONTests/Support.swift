@@ -26,6 +26,39 @@ func edited(_ text: String, _ change: (inout [String: Any]) -> Void) throws -> [
     return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
 }
 
+/// One director of a keepalived pair: VIPs bound by keepalived, both sync daemons, every sync sysctl.
+let pairConfig = """
+    version: 1
+    sync:
+      - { state: master, interface: eth0, syncid: 7 }
+      - { state: backup, interface: eth0, syncid: 7 }
+    director:
+      vips: external
+      address: 203.0.113.1
+      sync_threshold: [3, 50]
+      sync_refresh_period: 10
+      sync_retries: 2
+      sync_persist_mode: 0
+      sync_version: 1
+      sloppy_tcp: true
+      sloppy_sctp: false
+      conn_reuse_mode: 2
+      expire_nodest_conn: true
+    services:
+      - { vip: 198.51.100.10, port: 80, servers: [198.51.100.11] }
+      - { vip: 198.51.100.10, port: 443, forward: nat, servers: ["203.0.113.11:8443"] }
+
+    """
+
+/// One director behind ECMP routers: `announce` beside the sync sysctls of docs/ecmp.md's `mh` profile.
+let announcingConfig = """
+    version: 1
+    director: { announce: { interface: lvs-announce }, expire_nodest_conn: true, sloppy_tcp: true, conn_reuse_mode: 2 }
+    services:
+      - { vip: 198.51.100.10, port: 80, scheduler: mh, flags: [mh-port], forward: dr, servers: [198.51.100.11] }
+
+    """
+
 /// A director config with every kind of host change: a VIP device, NAT forwarding, a firewall
 /// mark rule and FULLNAT.
 let directorConfig = """

@@ -111,6 +111,42 @@ struct DirectorPlannerTests {
         #expect(actions.contains(.setSysctl(key: "net.ipv4.ip_forward", value: "1")))
     }
 
+    @Test("the sync sysctls are written where they differ, read back as the kernel shows them, and round-trip")
+    func syncSysctls() throws {
+        let desired = try config("""
+            version: 1
+            sync: [ { state: master, interface: eth1, syncid: 7 }, { state: backup, interface: eth1, syncid: 7 } ]
+            director:
+              vips: external
+              sync_threshold: [3, 50]
+              sync_refresh_period: 10
+              sync_retries: 2
+              sync_persist_mode: 1
+              sync_version: 1
+              sloppy_tcp: true
+              sloppy_sctp: false
+              conn_reuse_mode: 2
+            services: []
+            """)
+        let wanted = ["sync_threshold": "3 50", "sync_refresh_period": "10", "sync_retries": "2", "sync_persist_mode": "1",
+                      "sync_version": "1", "sloppy_tcp": "1", "sloppy_sctp": "0", "conn_reuse_mode": "2"]
+        let actions = DirectorPlanner.changes(desired, host: HostSnapshot()).flatMap(\.hostActions)
+        #expect(Set(actions) == Set(wanted.map { HostAction.setSysctl(key: "net.ipv4.vs." + $0.key, value: $0.value) }))
+        for action in actions { try action.check() }
+        #expect(Set(wanted.keys).isSubset(of: DirectorPlanner.sysctls.map { String($0.dropFirst("net.ipv4.vs.".count)) }))
+
+        var host = HostSnapshot()
+        host.sysctls = Dictionary(uniqueKeysWithValues: wanted.map { ("net.ipv4.vs." + $0.key, $0.value) })
+        #expect(DirectorPlanner.changes(desired, host: host).isEmpty)
+        host.sysctls["net.ipv4.vs.sync_threshold"] = "3 0"
+        #expect(DirectorPlanner.changes(desired, host: host).flatMap(\.hostActions)
+            == [.setSysctl(key: "net.ipv4.vs.sync_threshold", value: "3 50")])
+
+        let reread = try config(ConfigWriter.yaml(desired))
+        #expect(reread.director == desired.director)
+        #expect(reread.table.syncDaemons == desired.table.syncDaemons)
+    }
+
     @Test("get describes the VIPs where they are: on lvs0 the default, anywhere else external")
     func observedDirector() throws {
         let table = try config("""
