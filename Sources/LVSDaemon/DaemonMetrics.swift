@@ -25,6 +25,7 @@ public final class DaemonMetrics: Sendable {
     private let checkDurations: [String: DurationHistogram]
     private let checkLateness: DurationHistogram
     private let transitions: [String: Counter]
+    private let reaction: DurationHistogram
     private let health = Mutex(HealthSeries())
     /// The table last read and the desired state it was planned against, for the IPVS part:
     /// rendered at each scrape, so that a tick does not render what nobody reads.
@@ -75,6 +76,9 @@ public final class DaemonMetrics: Sendable {
         checkLateness = registry.makeDurationHistogram(
             name: "lvsctl_backend_check_lateness_seconds", labels: [], buckets: checkBuckets,
             help: "How long after its scheduled time a health check started (waiting for a free slot, a busy event loop).")
+        reaction = registry.makeDurationHistogram(
+            name: "lvsctl_health_reaction_seconds", labels: [], buckets: checkBuckets,
+            help: "From a check's change of verdict to the end of the reconcile that wrote it to the kernel.")
         transitions = Dictionary(uniqueKeysWithValues: ["healthy", "failing"].map { verdict in
             (verdict, registry.makeCounter(name: "lvsctl_backend_transitions_total", labels: [("to", verdict)],
                                            help: "Changes of a check target's verdict, by the verdict it changed to."))
@@ -87,6 +91,9 @@ public final class DaemonMetrics: Sendable {
         checkLateness.record(event.lateness)
         if let transition = event.transition, transition.from != .unknown { transitions[transition.to.rawValue]?.increment() }
     }
+
+    /// Counts the time from a change of verdict to the kernel write that carried it out.
+    public func recordReaction(_ elapsed: Duration) { reaction.record(elapsed) }
 
     /// Keeps the health series of the last reconcile.
     func recordHealth(_ series: HealthSeries) {

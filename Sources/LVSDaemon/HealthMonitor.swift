@@ -20,6 +20,8 @@ public final class HealthMonitor: Sendable {
     private final class Users: Sendable {
         let byTarget = Mutex<[CheckTarget: [String]]>([:])
         let checker = Mutex<HealthChecker?>(nil)
+        /// When the earliest change of verdict not yet reconciled was decided.
+        let decided = Mutex<ContinuousClock.Instant?>(nil)
     }
 
     public init(directory: StateDirectory, metrics: DaemonMetrics, logger: Logger, concurrency: Int = HealthChecker.defaultConcurrency,
@@ -31,6 +33,8 @@ public final class HealthMonitor: Sendable {
         checker = HealthChecker(concurrency: concurrency, logger: logger) { event in
             metrics.recordCheck(event)
             guard let transition = event.transition else { return }
+            let now = ContinuousClock.now
+            users.decided.withLock { $0 = $0 ?? now }
             logger.notice("health", metadata: [
                 "target": "\(event.target)", "verdict": "\(transition.to.rawValue)", "reason": "\(transition.reason)",
                 "count": "\(transition.count)", "services": "\(users.byTarget.withLock { $0[event.target] ?? [] }.joined(separator: ","))",
@@ -101,6 +105,10 @@ public final class HealthMonitor: Sendable {
         metrics.recordHealth(HealthSeries(config: config, states: states, overrides: current, services: services, now: now))
         return state
     }
+
+    /// When the earliest change of verdict since the last call was decided, for the time it took
+    /// to reach the kernel.
+    public func takeDecision() -> ContinuousClock.Instant? { users.decided.withLock { $0.take() } }
 
     /// Every check's state, for `/health` and for the state directory at shutdown.
     public func states() -> [CheckTarget: CheckState] { checker.states() }

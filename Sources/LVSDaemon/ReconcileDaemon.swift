@@ -213,6 +213,7 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             changed = changed || daemon.health.overridesChanged(now: DaemonClock.epochSeconds())
         }
         guard let file = config.current, !Trigger.onlyIfChanged(triggers) || changed else { return nil }
+        let decided = daemon.health.takeDecision()
         let desired = daemon.health.effective(file, now: DaemonClock.epochSeconds())
         let lock: DirectorLock
         do {
@@ -239,6 +240,8 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         case .refused, .cancelled, .failed: false
         }
         daemon.metrics.record(outcome, elapsed: elapsed, now: DaemonClock.epochSeconds(), converged: converged)
+        let reaction = decided.map { ContinuousClock.now - $0 }
+        if let reaction, case .applied = outcome { daemon.metrics.recordReaction(reaction) }
         daemon.status.update { status in
             status.tickStarted = nil
             status.lastOutcome = outcome
@@ -246,7 +249,7 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             if converged { status.lastSuccess = .now }
             status.lastProblem = converged ? nil : Self.problem(outcome)
         }
-        log(outcome, trigger: trigger, elapsed: elapsed)
+        log(outcome, trigger: trigger, elapsed: elapsed, reaction: reaction)
         // A tick allocates and frees a whole table; what glibc keeps of it would otherwise
         // add up over hours to far more than one table.
         malloc_trim(0)
@@ -279,12 +282,12 @@ struct DaemonLoop<Table: IPVSTableAccess> {
     }
 
     /// One line per reconcile, one per change written, and the reason of every refusal.
-    private func log(_ outcome: ReconcileOutcome, trigger: String, elapsed: Duration) {
+    private func log(_ outcome: ReconcileOutcome, trigger: String, elapsed: Duration, reaction: Duration?) {
         var metadata: Logger.Metadata = [
-            "outcome": "\(outcome.result)", "trigger": "\(trigger)",
-            "duration_seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",
+            "outcome": "\(outcome.result)", "trigger": "\(trigger)", "duration_seconds": "\(Self.seconds(elapsed))",
             "pending": "\(outcome.pendingChanges)",
         ]
+        if let reaction { metadata["health_reaction_seconds"] = "\(Self.seconds(reaction))" }
         if let plan = outcome.plan {
             metadata["changes"] = "\(plan.changes.count)"
             var counts: [String: Int] = [:]
@@ -308,6 +311,10 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             if case .failed(let failure) = outcome { metadata["stage"] = "\(failure.stage.rawValue)" }
             daemon.logger.error("reconcile", metadata: metadata)
         }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private static func problem(_ outcome: ReconcileOutcome) -> String {

@@ -140,6 +140,12 @@ struct HealthKernelTests {
                 "after rs1 was quiesced: \(afterOut)\n\(table(topology))")
         #expect(daemon.log().contains("failing http check"), "the change's reason is not in the log:\n\(daemon.log())")
         #expect(get(topology, "/metrics").contains("lvsctl_backend_up{service=\"web\",address=\"203.0.113.11\",port=\"8080\"} 0"))
+        // From the deciding check to the kernel write: a reconcile of its own, not the next tick.
+        let reactions = daemon.log().split(separator: "\n").compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("health_reaction_seconds=") }.flatMap { Double($0.split(separator: "=")[1]) }
+        }
+        #expect(!reactions.isEmpty && reactions.allSatisfy { $0 < 1 }, "health reactions: \(reactions)")
+        print("health reaction (deciding check to kernel write), seconds:", reactions)
 
         // It comes back.
         try topology.startHTTP(on: "rs1", ports: [8080])
