@@ -82,6 +82,7 @@ extension DesiredState {
             }
             result.table.services[index].servers = servers
             if !notes.isEmpty { result.serverNotes[key] = notes }
+            if serving.isEmpty { result.withoutHealthyServer.insert(key) }
             if !checks.isEmpty {
                 summaries[key] = ServiceHealth(healthy: serving.count, servers: service.servers.count, quorumUp: quorumUp)
             }

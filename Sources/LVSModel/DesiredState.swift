@@ -23,6 +23,9 @@ public struct DesiredState: Hashable, Sendable, Codable {
     /// Why a server stands otherwise than the file says (failing its check, disabled by an
     /// operator, kept in below quorum, a sorry server): plans give it as the reason of the change.
     public var serverNotes: [ServiceKey: [ServerKey: String]] = [:]
+    /// Services none of whose servers is healthy, whatever the table keeps (fail-open, a sorry
+    /// server): this director does not announce their VIPs (`director.announce`).
+    public var withoutHealthyServer: Set<ServiceKey> = []
 
     public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
                 names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:],

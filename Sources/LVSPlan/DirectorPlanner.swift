@@ -98,7 +98,7 @@ public enum DirectorPlanner {
         var servable: [IPAddress: Bool] = [:]
         for service in desired.table.services {
             guard let vip = vip(of: service, in: desired) else { continue }
-            let canServe = service.servers.contains { $0.weight > 0 }
+            let canServe = service.servers.contains { $0.weight > 0 } && !desired.withoutHealthyServer.contains(service.key)
             servable[vip] = (servable[vip] ?? true) && canServe
         }
         return servable.filter(\.value).keys.sorted()

@@ -309,6 +309,36 @@ struct HealthKernelTests {
         #expect(eventually(within: 5) { weights()["TCP 198.51.100.12:80"] == .some(1) } != nil, "\(weights())\n\(daemon.log())")
     }
 
+    @Test("director.announce: the VIP leaves the announce device while its servers all fail, comes back with them, and goes when the daemon stops")
+    func announcement() throws {
+        let topology = try Topology.routed(servers: ["rs1"])
+        defer { topology.tearDown() }
+        try topology.startHTTP(on: "rs1", ports: [8080])
+        let file = try configFile(topology, """
+            version: 1
+            director: { address: 203.0.113.1, announce: { interface: lvs-announce } }
+            services:
+              - { name: web, vip: 198.51.100.10, port: 80, forward: nat, servers: ["203.0.113.11:8080"],
+                  check: { type: tcp, interval: 1s, timeout: 500ms, rise: 1, fall: 1 } }
+
+            """)
+        var daemon: DaemonProcess? = try self.daemon(topology, file)
+        defer { daemon?.stop() }
+        func announced() -> Bool {
+            let shown = (try? topology.exec(Self.director, TrafficTool.ip, ["-o", "address", "show", "dev", "lvs-announce"]))?.output ?? ""
+            return shown.contains("198.51.100.10/32")
+        }
+        #expect(eventually(within: 20) { announced() } != nil, "\(daemon?.log() ?? "")")
+        topology.stopHTTP(on: "rs1")
+        #expect(eventually(within: 5) { !announced() } != nil, "the VIP stays announced with its only server failing")
+        #expect(weight(topology, "203.0.113.11:8080") == 1, "fail-open keeps the server in the table")
+        try topology.startHTTP(on: "rs1", ports: [8080])
+        #expect(eventually(within: 5) { announced() } != nil, "the VIP is not announced again")
+        #expect(daemon?.stop() == 0)
+        daemon = nil
+        #expect(!announced(), "the VIP is still announced after the daemon stopped")
+    }
+
     /// Answers A queries for ok.example.org with 192.0.2.1 and every other name with NXDOMAIN, on
     /// UDP port 53 of every address.
     static let dnsResponder = """

@@ -66,6 +66,17 @@ struct HealthPlanTests {
             .contains("kept in, as 1 of 3 servers healthy, below quorum 2 fails open") == true)
     }
 
+    @Test("a VIP whose servers all fail is not announced, though fail-open keeps them in the table")
+    func announcement() throws {
+        var announcing = state
+        announcing.director = Director(announce: Announce(interface: "lvs-announce"))
+        let down = [target(11): Self.failing, target(12): Self.failing, target(13): Self.failing]
+        let effective = announcing.effective(health: down, overrides: [], now: 0).state
+        #expect(effective.table.services.first { $0.key == web }?.servers.allSatisfy { $0.weight == 1 } == true)
+        #expect(DirectorPlanner.announcedVIPs(effective) == [IPAddress("198.51.100.11")!])
+        #expect(DirectorPlanner.announcedVIPs(announcing.effective(health: [:], overrides: [], now: 0).state).count == 2)
+    }
+
     @Test("below quorum with a sorry server, the sorry server takes the traffic")
     func sorry() throws {
         let changes = plan([target(11): Self.failing, target(14): Self.failing]).changes.filter { $0.service == api }
