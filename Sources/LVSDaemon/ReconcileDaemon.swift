@@ -240,8 +240,12 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         case .refused, .cancelled, .failed: false
         }
         daemon.metrics.record(outcome, elapsed: elapsed, now: DaemonClock.epochSeconds(), converged: converged)
-        let reaction = decided.map { ContinuousClock.now - $0 }
-        if let reaction, case .applied = outcome { daemon.metrics.recordReaction(reaction) }
+        // Only a reconcile that wrote something carried a decision to the kernel.
+        var reaction: Duration?
+        if let decided, case .applied = outcome {
+            reaction = ContinuousClock.now - decided
+            daemon.metrics.recordReaction(reaction!)
+        }
         daemon.status.update { status in
             status.tickStarted = nil
             status.lastOutcome = outcome
