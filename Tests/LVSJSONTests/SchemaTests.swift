@@ -88,6 +88,26 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
     }
 
+    @Test func aConfigWithHealthChecksMatchesTheConfigSchema() throws {
+        let loaded = ConfigLoader.load(bytes: Array(healthConfig.utf8), file: "health.yaml")
+        #expect(loaded.diagnostics == [], "\(loaded.diagnostics.map(\.description))")
+        #expect(loaded.state?.checkTargets.count == 10)
+        let result = try check("config.schema.json", [("health.yaml", healthConfig)])
+        #expect(result.status == 0, "\(result.error)")
+        let wrong = [
+            "check: { type: tcp, path: / }", "check: http", "check: { type: dns }", "check: { type: exec, command: \"/bin/true -q\" }",
+            "check: { type: exec, command: [true] }", "check: { type: http, status: 700 }", "on_failure: drop", "quorum: { servers: 1, weight: 2 }",
+            "check: { type: none, rise: 2 }",
+        ]
+        for setting in wrong {
+            // Service-level health settings count only beside a check.
+            let beside = setting.hasPrefix("check") ? "" : "check: tcp, "
+            let text = "version: 1\nservices:\n  - { vip: 198.51.100.1, port: 80, \(beside)\(setting), servers: [203.0.113.1] }\n"
+            #expect(try check("config.schema.json", [("wrong.yaml", text)]).status == 1, "\(setting)")
+            #expect(ConfigLoader.load(bytes: Array(text.utf8), file: "wrong.yaml").state == nil, "\(setting)")
+        }
+    }
+
     @Test func aDocumentThatDoesNotMatchFailsTheCheck() throws {
         let text = SnapshotJSON.encode(LiveState(table: SnapshotJSONTests.table), statistics: false)
         let result = try check("snapshot.schema.json", [("bad.json", text.replacingOccurrences(of: "\"flags\"", with: "\"schedulerFlags\""))])

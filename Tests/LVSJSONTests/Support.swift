@@ -85,3 +85,52 @@ let directorConfig = """
         flags: [one-packet, sh-port]
         servers: [ 203.0.113.53 ]
     """
+
+/// A director whose servers are health-checked (docs/config.md#health-checks): http checks with a
+/// quorum and a sorry server, a dns service, an exec check, a server checked at another port,
+/// one not checked, and removal on failure.
+let healthConfig = """
+    version: 1
+    defaults:
+      scheduler: wlc
+      forward: dr
+      check: tcp
+    director: { expire_quiescent_template: true }
+    services:
+      - name: web
+        vip: 198.51.100.10
+        port: 80
+        persistence: { timeout: 600 }
+        check: { type: http, path: /healthz, host: www.example.org, status: [200, "300-302"], body: ok, interval: 2s, timeout: 1s, rise: 2, fall: 3 }
+        quorum: 2
+        sorry_server: { address: 203.0.113.99, weight: 1 }
+        servers:
+          - 203.0.113.11
+          - 203.0.113.12
+          - { address: 203.0.113.13, weight: 3, check: { type: http, path: /healthz, port: 8080 } }
+      - name: shop
+        vip: 198.51.100.10
+        port: 443
+        quorum: { weight: 2 }
+        check: { type: https, path: /status, server_name: shop.example.org, verify: false, status: "200-299" }
+        servers: [203.0.113.11, 203.0.113.12]
+      - name: dns
+        vip: 198.51.100.53
+        protocol: udp
+        port: 53
+        on_failure: remove
+        check: { type: dns, query: example.org, query_type: AAAA, transport: udp, rcode: NOERROR, interval: 5s, timeout: 2s }
+        servers: [192.0.2.5, 192.0.2.6]
+      - name: mail
+        vip: 198.51.100.25
+        port: 25
+        check: { type: exec, command: [/usr/local/lib/lvsctl/check-smtp, --helo, lb.example.org], timeout: 3s, interval: 10s }
+        servers:
+          - 203.0.113.21
+          - { address: 203.0.113.22, check: none }
+      - name: cache
+        vip: 198.51.100.30
+        port: 3128
+        servers: [203.0.113.31, 203.0.113.32]
+
+    """
