@@ -138,7 +138,12 @@ extension ConfigDecoder {
             kept = (entry.server.key, entry.item.location.line)
             servers.append(entry.server)
             if entry.fullNAT { fullNAT.insert(entry.server.key) }
-            if let check = entry.check { checks[entry.server.key] = check }
+            if let check = entry.check {
+                if entry.server.port == 0, check.port == nil, check.probe.type != "exec" {
+                    error(entry.item, "server \(entry.server.key.address) has no port (a fwmark or all-ports service), so its \(check.probe.type) check has none to probe; give the check a 'port'")
+                }
+                checks[entry.server.key] = check
+            }
         }
         service.servers = servers
         let policy = healthPolicy(f, checked: checks.count, servers: servers, key: key, forwarding: forwarding, weight: weight,

@@ -106,6 +106,9 @@ struct HealthConfigTests {
                     message: "is also one of the service's servers"),
         InvalidCase(rule: "check none with settings", yaml: service("vip: 198.51.100.1\nport: 80\ncheck: { type: none, rise: 2 }"),
                     line: 5, message: "'check: none' turns checking off and takes no 'rise'"),
+        InvalidCase(rule: "a check of a server without a port",
+                    yaml: service("fwmark: 7\ncheck: tcp\nservers: [203.0.113.1]"), line: 5,
+                    message: "has no port (a fwmark or all-ports service), so its tcp check has none to probe"),
         InvalidCase(rule: "rise zero", yaml: service("vip: 198.51.100.1\nport: 80\ncheck: { type: tcp, rise: 0 }"), line: 5,
                     message: "check rise 0 is out of range"),
     ]
