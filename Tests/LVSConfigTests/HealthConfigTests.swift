@@ -113,15 +113,6 @@ struct HealthConfigTests {
                     message: "check rise 0 is out of range"),
     ]
 
-    @Test(arguments: invalid)
-    func rejects(_ invalid: InvalidCase) throws {
-        let result = load(invalid.yaml)
-        #expect(result.state == nil)
-        let first = try #require(result.errors.first { $0.message.contains(invalid.message) },
-                                 "no error contains '\(invalid.message)'; got \(result.diagnostics.map(\.description))")
-        #expect(first.line == invalid.line, "\(first)")
-    }
-
     @Test("health settings without any check are pointed out")
     func pointless() throws {
         let result = load(service("vip: 198.51.100.1\nport: 80\nquorum: 1\nservers: [203.0.113.1]"))

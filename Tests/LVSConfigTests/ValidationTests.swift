@@ -181,8 +181,9 @@ let invalidCases: [InvalidCase] = [
 
 @Suite("validation rules")
 struct ValidationTests {
-    /// Also the hostile cases (HostileInputTests.swift): no diagnostic echoes a control character.
-    @Test(arguments: invalidCases + hostileCases)
+    /// Also the hostile cases (HostileInputTests.swift) and the health checks' (HealthConfigTests.swift):
+    /// no diagnostic echoes a control character.
+    @Test(arguments: invalidCases + hostileCases + HealthConfigTests.invalid)
     func rejects(_ invalid: InvalidCase) throws {
         let result = load(invalid.yaml)
         #expect(result.state == nil)

@@ -83,15 +83,6 @@ struct HealthKernelTests {
         try topology.exec(Self.director, lvsctlBinary, arguments + ["--state-dir", topology.folder.appendingPathComponent("state").path])
     }
 
-    private func configFile(_ topology: Topology, _ yaml: String) throws -> String {
-        let file = topology.folder.appendingPathComponent("lb.yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
-    }
-
-    private func table(_ topology: Topology) -> String {
-        (try? topology.exec(Self.director, TrafficTool.ipvsadm, ["-Ln"]))?.output ?? ""
-    }
 
     // MARK: Scenarios
 
@@ -101,7 +92,7 @@ struct HealthKernelTests {
         let topology = try Topology.routed(servers: servers)
         defer { topology.tearDown() }
         for server in servers { try topology.startHTTP(on: server, ports: [8080]) }
-        let file = try configFile(topology, """
+        let file = try topology.configFile("""
             version: 1
             director: { address: 203.0.113.1, ip_forward: true }
             services:
@@ -121,7 +112,7 @@ struct HealthKernelTests {
         var daemon = try self.daemon(topology, file)
         defer { daemon.stop() }
         let all = ["203.0.113.11:8080", "203.0.113.12:8080", "203.0.113.13:8080"]
-        try #require(eventually(within: 20) { all.allSatisfy { weight(topology, $0) == 1 } } != nil, "\(table(topology))\n\(daemon.log())")
+        try #require(eventually(within: 20) { all.allSatisfy { weight(topology, $0) == 1 } } != nil, "\(topology.directorTable())\n\(daemon.log())")
         // Every server has passed its first check.
         try #require(eventually(within: 10) { get(topology, "/health").components(separatedBy: "\"verdict\":\"healthy\"").count == 4 } != nil,
                      "\(get(topology, "/health"))")
@@ -137,7 +128,7 @@ struct HealthKernelTests {
         usleep(3_000_000)
         let afterOut = client.answers(since: quiesced)
         #expect(afterOut.failures == 0 && afterOut.counts["rs1"] == nil && afterOut.answers.count > 0,
-                "after rs1 was quiesced: \(afterOut)\n\(table(topology))")
+                "after rs1 was quiesced: \(afterOut)\n\(topology.directorTable())")
         #expect(daemon.log().contains("failing http check"), "the change's reason is not in the log:\n\(daemon.log())")
         #expect(get(topology, "/metrics").contains("lvsctl_backend_up{service=\"web\",address=\"203.0.113.11\",port=\"8080\"} 0"))
         // From the deciding check to the kernel write: a reconcile of its own, not the next tick.
@@ -160,18 +151,18 @@ struct HealthKernelTests {
         let draining = Date()
         let disabled = try lvsctl(topology, ["server", "disable", all[1], "--reason", "kernel update"])
         #expect(disabled.status == 0, "\(disabled.output)\(disabled.error)")
-        #expect(eventually(within: 3) { weight(topology, all[1]) == 0 } != nil, "\(table(topology))")
+        #expect(eventually(within: 3) { weight(topology, all[1]) == 0 } != nil, "\(topology.directorTable())")
         let listed = try lvsctl(topology, ["server", "list", "-f", file])
         #expect(listed.output.contains("disabled by an operator: kernel update"), "\(listed.output + listed.error)")
         #expect(try lvsctl(topology, ["server", "enable", all[1]]).status == 0)
-        #expect(eventually(within: 3) { weight(topology, all[1]) == 1 } != nil, "\(table(topology))")
+        #expect(eventually(within: 3) { weight(topology, all[1]) == 1 } != nil, "\(topology.directorTable())")
         usleep(1_000_000)
         let duringDrain = client.answers(since: draining)
         #expect(duringDrain.failures == 0, "requests failed while rs2 was drained and put back: \(duringDrain)")
 
         // A manual plan and apply use the daemon's health: with rs2 down, apply keeps it out.
         topology.stopHTTP(on: "rs2")
-        try #require(eventually(within: 10) { weight(topology, all[1]) == 0 } != nil, "\(table(topology))")
+        try #require(eventually(within: 10) { weight(topology, all[1]) == 0 } != nil, "\(topology.directorTable())")
         let plan = try lvsctl(topology, ["plan", "-f", file, "--detailed-exitcode"])
         #expect(plan.status == 0, "a manual plan would change the table: \(plan.output)\(plan.error)")
 
@@ -190,12 +181,12 @@ struct HealthKernelTests {
         topology.stopHTTP(on: "rs1")
         topology.stopHTTP(on: "rs3")
         let sorry = eventually(within: 10) { weight(topology, "203.0.113.14:8080") != nil }
-        #expect(sorry != nil && sorry! <= deciding, "the sorry server came in after \(sorry.map { "\($0) s" } ?? "more than 10 s")\n\(table(topology))")
+        #expect(sorry != nil && sorry! <= deciding, "the sorry server came in after \(sorry.map { "\($0) s" } ?? "more than 10 s")\n\(topology.directorTable())")
         let sorryIn = Date()
         // A batch of requests that met the dead servers ends at curl's timeouts; the next ones count.
         usleep(6_000_000)
         let answered = client.answers(since: sorryIn)
-        #expect(answered.failures == 0 && answered.distinct == ["sorry"], "below quorum: \(answered)\n\(table(topology))")
+        #expect(answered.failures == 0 && answered.distinct == ["sorry"], "below quorum: \(answered)\n\(topology.directorTable())")
         #expect(get(topology, "/metrics").contains("lvsctl_service_quorum_up{service=\"web\"} 0"))
     }
 
@@ -205,7 +196,7 @@ struct HealthKernelTests {
         let topology = try Topology.flat(servers: servers)
         defer { topology.tearDown() }
         for server in servers { try topology.startHTTP(on: server, ports: [80]) }
-        let file = try configFile(topology, """
+        let file = try topology.configFile("""
             version: 1
             services:
               - name: web
@@ -224,7 +215,7 @@ struct HealthKernelTests {
         let daemon = try self.daemon(topology, file)
         defer { daemon.stop() }
         let all = ["198.51.100.11:80", "198.51.100.12:80", "198.51.100.13:80"]
-        try #require(eventually(within: 20) { all.allSatisfy { weight(topology, $0) == 1 } } != nil, "\(table(topology))\n\(daemon.log())")
+        try #require(eventually(within: 20) { all.allSatisfy { weight(topology, $0) == 1 } } != nil, "\(topology.directorTable())\n\(daemon.log())")
         try #require(eventually(within: 10) { get(topology, "/health").components(separatedBy: "\"verdict\":\"healthy\"").count == 4 } != nil)
         let client = ClientLoop(namespace: topology.namespace(Self.client), url: "http://198.51.100.10/")
         defer { client.stop() }
@@ -235,7 +226,7 @@ struct HealthKernelTests {
         let quiesced = Date()
         usleep(3_000_000)
         let after = client.answers(since: quiesced)
-        #expect(after.failures == 0 && after.counts["rs1"] == nil && after.answers.count > 0, "\(after)\n\(table(topology))")
+        #expect(after.failures == 0 && after.counts["rs1"] == nil && after.answers.count > 0, "\(after)\n\(topology.directorTable())")
 
         // Below quorum (one healthy server) with no sorry server: every server stays in.
         topology.stopHTTP(on: "rs2")
@@ -243,7 +234,7 @@ struct HealthKernelTests {
         #expect(eventually(within: 10) { get(topology, "/metrics").contains("lvsctl_service_quorum_up{service=\"web\"} 0") } != nil,
                 "\(get(topology, "/metrics"))")
         #expect(eventually(within: 5) { all.allSatisfy { weight(topology, $0) == 1 } } != nil,
-                "fail-open did not keep every server in:\n\(table(topology))\n\(daemon.log())")
+                "fail-open did not keep every server in:\n\(topology.directorTable())\n\(daemon.log())")
         #expect(daemon.log().contains("fails open"), "\(daemon.log())")
     }
 
@@ -267,7 +258,7 @@ struct HealthKernelTests {
         let flag = folder + "/healthy"
         // Each service has a second server, unchecked, so that its checked one is never the last
         // healthy one (which fail-open would keep in).
-        let file = try configFile(topology, """
+        let file = try topology.configFile("""
             version: 1
             director: { address: 203.0.113.1 }
             defaults: { forward: nat }
@@ -287,7 +278,7 @@ struct HealthKernelTests {
         let daemon = try self.daemon(topology, file)
         defer { daemon.stop() }
         func weights() -> [String: Int?] {
-            let listing = table(topology)
+            let listing = topology.directorTable()
             var result: [String: Int?] = [:]
             var service = ""
             for line in listing.split(separator: "\n") {
@@ -314,7 +305,7 @@ struct HealthKernelTests {
         let topology = try Topology.routed(servers: ["rs1"])
         defer { topology.tearDown() }
         try topology.startHTTP(on: "rs1", ports: [8080])
-        let file = try configFile(topology, """
+        let file = try topology.configFile("""
             version: 1
             director: { address: 203.0.113.1, announce: { interface: lvs-announce } }
             services:

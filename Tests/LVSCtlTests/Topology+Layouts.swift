@@ -32,4 +32,16 @@ extension Topology {
         }
         return try Topology(nodes: [TrafficKernelTests.client, TrafficKernelTests.director] + servers, segments: ["lan"], links: links)
     }
+
+    /// Writes a config file into the topology's folder; its path.
+    func configFile(_ yaml: String) throws -> String {
+        let file = folder.appendingPathComponent("lvs-\(UUID().uuidString.prefix(8)).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    /// The director's table as `ipvsadm -Ln` shows it (for messages and checks).
+    func directorTable() -> String {
+        (try? exec(TrafficKernelTests.director, TrafficTool.ipvsadm, ["-Ln"]))?.output ?? "(ipvsadm failed)"
+    }
 }

@@ -42,22 +42,12 @@ struct TrafficKernelTests {
     private func deploy(_ topology: Topology, servers: [String], ports: [Int], nodes prefix: String,
                         _ yaml: String) throws -> String {
         for server in servers { try topology.startHTTP(on: server, ports: ports) }
-        let file = try configFile(topology, yaml)
+        let file = try topology.configFile(yaml)
         for (index, server) in servers.enumerated() { try applyServer(topology, server, file, node: "\(prefix)\(11 + index)") }
         try applyDirector(topology, file)
         return file
     }
 
-    private func configFile(_ topology: Topology, _ yaml: String) throws -> String {
-        let file = topology.folder.appendingPathComponent("lvs-\(UUID().uuidString.prefix(8)).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
-    }
-
-    /// The director's table as `ipvsadm -Ln` shows it (for messages and checks).
-    private func ipvsTable(_ topology: Topology) -> String {
-        (try? topology.exec(Self.director, TrafficTool.ipvsadm, ["-Ln"]))?.output ?? "(ipvsadm failed)"
-    }
 
     private func urls(_ url: String, _ count: Int) -> [String] { Array(repeating: url, count: count) }
 
@@ -85,7 +75,7 @@ struct TrafficKernelTests {
             """)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 40))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         #expect(tally.distinct == ["rs1", "rs2"], "\(tally)")
         #expect(abs(tally.counts["rs1", default: 0] - tally.counts["rs2", default: 0]) <= 1, "rr is not even: \(tally)")
     }
@@ -110,7 +100,7 @@ struct TrafficKernelTests {
             """)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 400))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         let share = Double(tally.counts["rs1", default: 0]) / Double(max(tally.answers.count, 1))
         #expect(abs(share - 0.75) <= 0.07, "rs1 (weight 3) got \(Int(share * 100))%: \(tally)")
     }
@@ -134,7 +124,7 @@ struct TrafficKernelTests {
             """)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 20))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         #expect(tally.distinct == Set(servers), "\(tally)")
         for server in servers {
             let received = try topology.exec(server, "/usr/bin/cat", ["/sys/class/net/tunl0/statistics/rx_packets"])
@@ -165,7 +155,7 @@ struct TrafficKernelTests {
         let bothPorts = Array(repeating: ["http://198.51.100.10/", "http://198.51.100.10:8080/"], count: 5).flatMap { $0 }
         let first = topology.requests(from: Self.client, bothPorts, source: "198.51.100.2")
         let second = topology.requests(from: Self.client, bothPorts, source: "198.51.100.3")
-        #expect(first.failures == 0 && second.failures == 0, "\(first); \(second)\n\(ipvsTable(topology))")
+        #expect(first.failures == 0 && second.failures == 0, "\(first); \(second)\n\(topology.directorTable())")
         #expect(first.distinct.count == 1, "198.51.100.2 moved between servers: \(first.answers)")
         #expect(second.distinct.count == 1, "198.51.100.3 moved between servers: \(second.answers)")
         #expect(first.distinct.union(second.distinct) == Set(servers), "both clients on one server: \(first); \(second)")
@@ -190,7 +180,7 @@ struct TrafficKernelTests {
             """)
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 20))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         #expect(tally.distinct.count == 1, "\(tally)")
     }
 
@@ -217,7 +207,7 @@ struct TrafficKernelTests {
         }
 
         let tally = topology.requests(from: Self.client, urls("http://198.51.100.10/", 20))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         #expect(tally.distinct == Set(servers), "\(tally)")
     }
 
@@ -242,7 +232,7 @@ struct TrafficKernelTests {
             """)
 
         let tally = topology.requests(from: Self.client, urls("http://[2001:db8:10::10]/", 20))
-        #expect(tally.failures == 0, "\(tally)\n\(ipvsTable(topology))")
+        #expect(tally.failures == 0, "\(tally)\n\(topology.directorTable())")
         #expect(tally.distinct == Set(servers), "\(tally)")
     }
 
@@ -268,7 +258,7 @@ struct TrafficKernelTests {
         }
         try deploy(topology, servers: servers, ports: [8080], nodes: "203.0.113.",
                    config(["203.0.113.11", "203.0.113.12", "203.0.113.13"]))
-        let withoutThird = try configFile(topology, config(["203.0.113.11", "203.0.113.12"]))
+        let withoutThird = try topology.configFile(config(["203.0.113.11", "203.0.113.12"]))
 
         let load = RequestLoop(namespace: topology.namespace(Self.client), url: "http://198.51.100.10/")
         load.start()
@@ -289,7 +279,7 @@ struct TrafficKernelTests {
         #expect(tally.failures == 0, "requests failed during the drain: \(tally)\napply said: \(drained.output)\(drained.error)")
         #expect(tally.answers.count >= afterApply + 10, "the load stopped early: \(tally)")
         #expect(!tally.answers[afterApply...].contains("rs3"), "rs3 answered after it was removed: \(tally)")
-        let table = ipvsTable(topology)
+        let table = topology.directorTable()
         #expect(!table.contains("203.0.113.13"), "the drained server is still in the table:\n\(table)")
         #expect(table.contains("203.0.113.11:8080") && table.contains("203.0.113.12:8080"), "\(table)")
     }
