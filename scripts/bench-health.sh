@@ -46,6 +46,7 @@ echo "targets: $(wc -l < "$work/targets") (500 addresses x 20 ports), interval $
 cc -O2 -o "$work/listener" -x c - <<'C'
 /* Accepts on 0.0.0.0 at each port given, closes at once, and on SIGTERM prints one line per
  * connection: ADDRESS PORT SECONDS (the local address connected to, CLOCK_MONOTONIC). */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -124,12 +125,14 @@ measure() {
   echo "$(echo "scale=1; 100 * ($c1 - $c0) / $(getconf CLK_TCK) / ($w1 - $w0)" | bc) $(( $(peak_kib "$@") / 1024 ))" > "$work/$name.usage"
 }
 
-listen_start() { in_ns "$work/listener" $ports > "$work/$1.hits" & listener=$!; sleep 0.5; }
+# Started with `ip netns exec` itself, not `in_ns`: backgrounding a function forks a shell, and $!
+# would be that shell's pid, not the program's.
+listen_start() { ip netns exec "$ns" "$work/listener" $ports > "$work/$1.hits" & listener=$!; sleep 0.5; }
 listen_stop() { kill -TERM "$listener"; wait "$listener" || true; }
 
 # lvsctl: `ip netns exec` becomes the program (exec), so $! is its pid.
 listen_start lvsctl
-in_ns "$bench" health "$work/targets" "$seconds" > "$work/lvsctl.out" &
+ip netns exec "$ns" "$bench" health "$work/targets" "$seconds" > "$work/lvsctl.out" &
 pid=$!
 measure lvsctl "$pid"
 wait "$pid"
@@ -137,10 +140,11 @@ listen_stop
 cat "$work/lvsctl.out"
 
 listen_start keepalived
-in_ns keepalived --dont-fork --log-console --check -f "$work/keepalived.conf" -p "$work/keepalived.pid" \
+ip netns exec "$ns" keepalived --dont-fork --log-console --check -f "$work/keepalived.conf" -p "$work/keepalived.pid" \
   -c "$work/checkers.pid" > "$work/keepalived.log" 2>&1 &
 parent=$!
-until [[ -s $work/checkers.pid ]]; do sleep 0.2; done
+for _ in $(seq 300); do [[ -s $work/checkers.pid ]] && break; sleep 0.2; done
+[[ -s $work/checkers.pid ]] || { echo "keepalived did not start its checker:"; tail "$work/keepalived.log"; exit 1; }
 measure keepalived "$parent" "$(cat "$work/checkers.pid")"
 kill -TERM "$parent"; wait "$parent" || true
 listen_stop

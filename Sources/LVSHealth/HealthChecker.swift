@@ -1,5 +1,6 @@
 public import Logging
 public import LVSModel
+import Glibc
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -64,7 +65,16 @@ public final class HealthChecker: Sendable {
 
     /// Checks until the task is cancelled; then stops at once: timers cancelled, probes in
     /// flight ended (programs killed), its thread pool shut down. States are kept.
+    ///
+    /// Raises the process's soft limit on open files to its hard limit first: each probe in
+    /// flight holds a socket, and the usual soft limit (1,024) is below `concurrency` plus what
+    /// the rest of the process holds.
     public func run() async throws {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         let pool = NIOThreadPool(numberOfThreads: 8)
         pool.start()
         let targets = shared.withLock { shared in
