@@ -3,10 +3,9 @@ import NIOPosix
 
 /// `type: tcp`: the target accepts a connection, which is closed at once.
 enum TCPProbe {
-    static func run(to address: SocketAddress, timeout: Duration, on eventLoop: any EventLoop) -> ProbeRun {
-        let attempt = ProbeAttempt(on: eventLoop, timeout: timeout)
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(timeout))
+    static func run(to address: SocketAddress, timeout: Duration, on clock: LoopTimers) -> ProbeRun {
+        let attempt = ProbeAttempt(on: clock, timeout: timeout)
+        ClientBootstrap(group: clock.eventLoop)
             .channelInitializer { channel in
                 attempt.hold { channel.close(promise: nil) }
                 return channel.eventLoop.makeSucceededVoidFuture()
