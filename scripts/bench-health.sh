@@ -11,9 +11,10 @@
 #     measured window, and its peak resident memory (VmHWM, summed over its processes).
 # Aim: p99 lateness < 250 ms, CPU < 25 % of one core, and ahead of keepalived on both.
 #
-#   scripts/bench-health.sh [SECONDS]                  on the host: builds lvsctl-bench as it ships
-#                                                      (scripts/build-release.sh), boots the VM
-#   scripts/bench-health.sh --inside SECONDS BENCH     (what runs in the VM)
+#   scripts/bench-health.sh [SECONDS [PORTS]]          on the host: builds lvsctl-bench as it ships
+#                                                      (scripts/build-release.sh), boots the VM;
+#                                                      PORTS per address (default 20: 10,000 targets)
+#   scripts/bench-health.sh --inside SECONDS PORTS BENCH   (what runs in the VM)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,11 +24,11 @@ warmup=6
 if [[ ${1:-} != --inside ]]; then
   seconds=${1:-40}
   bench=$("$repo/scripts/build-release.sh" lvsctl-bench)
-  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-health.sh" --inside "$seconds" "$bench"
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-health.sh" --inside "$seconds" "${2:-20}" "$bench"
 fi
 seconds=$2
 work=$(mktemp -d)
-cp "$3" "$work/"
+cp "$4" "$work/"
 bench=$work/lvsctl-bench
 modprobe ip_vs
 ns=bench-health
@@ -36,12 +37,12 @@ ip -n "$ns" link set lo up
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 net.ipv4.tcp_tw_reuse=1 \
   net.ipv4.ip_local_port_range="10000 60999"
-ports=$(seq 20001 20020)
+ports=$(seq 20001 $((20000 + $3)))
 for prefix in 198.51.100 203.0.113; do ip -n "$ns" route add local "$prefix.0/24" dev lo; done
 for prefix in 198.51.100 203.0.113; do
   for host in $(seq 1 250); do for port in $ports; do echo "$prefix.$host $port"; done; done
 done > "$work/targets"
-echo "targets: $(wc -l < "$work/targets") (500 addresses x 20 ports), interval ${interval} s, ${seconds} s per checker"
+echo "targets: $(wc -l < "$work/targets") (500 addresses x $3 ports), interval ${interval} s, ${seconds} s per checker"
 
 cc -O2 -o "$work/listener" -x c - <<'C'
 /* Accepts on 0.0.0.0 at each port given, closes at once, and on SIGTERM prints one line per
