@@ -32,6 +32,7 @@ cp "$4" "$work/"
 bench=$work/lvsctl-bench
 modprobe ip_vs
 ns=bench-health
+ip netns del "$ns" 2>/dev/null || true
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 in_ns() { ip netns exec "$ns" "$@"; }
