@@ -123,8 +123,8 @@ measure() {
   sleep "$warmup"
   local c0 w0; c0=$(cpu_ticks "$@"); w0=$(now)
   sleep $((seconds - warmup - 2))
-  local c1 w1; c1=$(cpu_ticks "$@"); w1=$(now)
-  echo "$(echo "scale=1; 100 * ($c1 - $c0) / $(getconf CLK_TCK) / ($w1 - $w0)" | bc) $(( $(peak_kib "$@") / 1024 ))" > "$work/$name.usage"
+  local c1 w1 peak; c1=$(cpu_ticks "$@"); w1=$(now); peak=$(peak_kib "$@")
+  echo "$(echo "scale=1; 100 * ($c1 - $c0) / $(getconf CLK_TCK) / ($w1 - $w0)" | bc) $((peak / 1024))" > "$work/$name.usage"
 }
 
 # Started with `ip netns exec` itself, not `in_ns`: backgrounding a function forks a shell, and $!
@@ -134,7 +134,7 @@ listen_stop() { kill -TERM "$listener"; wait "$listener" || true; }
 
 # lvsctl: `ip netns exec` becomes the program (exec), so $! is its pid.
 listen_start lvsctl
-ip netns exec "$ns" "$bench" health "$work/targets" "$seconds" > "$work/lvsctl.out" &
+ip netns exec "$ns" "$bench" health "$work/targets" $((seconds + 1)) > "$work/lvsctl.out" &
 pid=$!
 measure lvsctl "$pid"
 wait "$pid"
