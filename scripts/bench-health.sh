@@ -11,9 +11,10 @@
 #     measured window, and its peak resident memory (VmHWM, summed over its processes).
 # Aim: p99 lateness < 250 ms, CPU < 25 % of one core, and ahead of keepalived on both.
 #
-#   scripts/bench-health.sh [SECONDS]                  on the host: builds lvsctl-bench as it ships
-#                                                      (scripts/build-release.sh), boots the VM
-#   scripts/bench-health.sh --inside SECONDS BENCH     (what runs in the VM)
+#   scripts/bench-health.sh [SECONDS [PORTS]]          on the host: builds lvsctl-bench as it ships
+#                                                      (scripts/build-release.sh), boots the VM;
+#                                                      PORTS per address (default 20: 10,000 targets)
+#   scripts/bench-health.sh --inside SECONDS PORTS BENCH   (what runs in the VM)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,29 +24,31 @@ warmup=6
 if [[ ${1:-} != --inside ]]; then
   seconds=${1:-40}
   bench=$("$repo/scripts/build-release.sh" lvsctl-bench)
-  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-health.sh" --inside "$seconds" "$bench"
+  exec "$repo/scripts/vm-run.sh" --memory 2G -- "$repo/scripts/bench-health.sh" --inside "$seconds" "${2:-20}" "$bench"
 fi
 seconds=$2
 work=$(mktemp -d)
-cp "$3" "$work/"
+cp "$4" "$work/"
 bench=$work/lvsctl-bench
 modprobe ip_vs
 ns=bench-health
+ip netns del "$ns" 2>/dev/null || true
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 net.ipv4.tcp_tw_reuse=1 \
   net.ipv4.ip_local_port_range="10000 60999"
-ports=$(seq 20001 20020)
+ports=$(seq 20001 $((20000 + $3)))
 for prefix in 198.51.100 203.0.113; do ip -n "$ns" route add local "$prefix.0/24" dev lo; done
 for prefix in 198.51.100 203.0.113; do
   for host in $(seq 1 250); do for port in $ports; do echo "$prefix.$host $port"; done; done
 done > "$work/targets"
-echo "targets: $(wc -l < "$work/targets") (500 addresses x 20 ports), interval ${interval} s, ${seconds} s per checker"
+echo "targets: $(wc -l < "$work/targets") (500 addresses x $3 ports), interval ${interval} s, ${seconds} s per checker"
 
 cc -O2 -o "$work/listener" -x c - <<'C'
 /* Accepts on 0.0.0.0 at each port given, closes at once, and on SIGTERM prints one line per
  * connection: ADDRESS PORT SECONDS (the local address connected to, CLOCK_MONOTONIC). */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -120,16 +123,18 @@ measure() {
   sleep "$warmup"
   local c0 w0; c0=$(cpu_ticks "$@"); w0=$(now)
   sleep $((seconds - warmup - 2))
-  local c1 w1; c1=$(cpu_ticks "$@"); w1=$(now)
-  echo "$(echo "scale=1; 100 * ($c1 - $c0) / $(getconf CLK_TCK) / ($w1 - $w0)" | bc) $(( $(peak_kib "$@") / 1024 ))" > "$work/$name.usage"
+  local c1 w1 peak; c1=$(cpu_ticks "$@"); w1=$(now); peak=$(peak_kib "$@")
+  echo "$(echo "scale=1; 100 * ($c1 - $c0) / $(getconf CLK_TCK) / ($w1 - $w0)" | bc) $((peak / 1024))" > "$work/$name.usage"
 }
 
-listen_start() { in_ns "$work/listener" $ports > "$work/$1.hits" & listener=$!; sleep 0.5; }
+# Started with `ip netns exec` itself, not `in_ns`: backgrounding a function forks a shell, and $!
+# would be that shell's pid, not the program's.
+listen_start() { ip netns exec "$ns" "$work/listener" $ports > "$work/$1.hits" & listener=$!; sleep 0.5; }
 listen_stop() { kill -TERM "$listener"; wait "$listener" || true; }
 
 # lvsctl: `ip netns exec` becomes the program (exec), so $! is its pid.
 listen_start lvsctl
-in_ns "$bench" health "$work/targets" "$seconds" > "$work/lvsctl.out" &
+ip netns exec "$ns" "$bench" health "$work/targets" $((seconds + 1)) > "$work/lvsctl.out" &
 pid=$!
 measure lvsctl "$pid"
 wait "$pid"
@@ -137,10 +142,11 @@ listen_stop
 cat "$work/lvsctl.out"
 
 listen_start keepalived
-in_ns keepalived --dont-fork --log-console --check -f "$work/keepalived.conf" -p "$work/keepalived.pid" \
+ip netns exec "$ns" keepalived --dont-fork --log-console --check -f "$work/keepalived.conf" -p "$work/keepalived.pid" \
   -c "$work/checkers.pid" > "$work/keepalived.log" 2>&1 &
 parent=$!
-until [[ -s $work/checkers.pid ]]; do sleep 0.2; done
+for _ in $(seq 300); do [[ -s $work/checkers.pid ]] && break; sleep 0.2; done
+[[ -s $work/checkers.pid ]] || { echo "keepalived did not start its checker:"; tail "$work/keepalived.log"; exit 1; }
 measure keepalived "$parent" "$(cat "$work/checkers.pid")"
 kill -TERM "$parent"; wait "$parent" || true
 listen_stop

@@ -15,26 +15,26 @@ extension CheckTarget {
         return try? SocketAddress(ipAddress: address.description, port: Int(port))
     }
 
-    /// Starts this target's probe on `eventLoop`.
-    func probe(to socketAddress: SocketAddress?, on eventLoop: any EventLoop, tools: ProbeTools) -> ProbeRun {
+    /// Starts this target's probe on `clock`'s event loop.
+    func probe(to socketAddress: SocketAddress?, on clock: LoopTimers, tools: ProbeTools) -> ProbeRun {
         let timeout = check.timeout
         func connecting(_ start: (SocketAddress) -> ProbeRun) -> ProbeRun {
             if let socketAddress { return start(socketAddress) }
-            let attempt = ProbeAttempt(on: eventLoop, timeout: timeout)
+            let attempt = ProbeAttempt(on: clock, timeout: timeout)
             attempt.finish(success: false, reason: "address \(address) cannot be connected to")
             return attempt.run
         }
         switch check.probe {
         case .tcp:
-            return connecting { TCPProbe.run(to: $0, timeout: timeout, on: eventLoop) }
+            return connecting { TCPProbe.run(to: $0, timeout: timeout, on: clock) }
         case .http(let http):
-            return connecting { HTTPRequestProbe.run(http, tls: nil, target: self, to: $0, contexts: tools.tls, on: eventLoop) }
+            return connecting { HTTPRequestProbe.run(http, tls: nil, target: self, to: $0, contexts: tools.tls, on: clock) }
         case .https(let http, let tls):
-            return connecting { HTTPRequestProbe.run(http, tls: tls, target: self, to: $0, contexts: tools.tls, on: eventLoop) }
+            return connecting { HTTPRequestProbe.run(http, tls: tls, target: self, to: $0, contexts: tools.tls, on: clock) }
         case .dns(let dns):
-            return connecting { DNSQueryProbe.run(dns, timeout: timeout, to: $0, on: eventLoop) }
+            return connecting { DNSQueryProbe.run(dns, timeout: timeout, to: $0, on: clock) }
         case .exec(let arguments):
-            return ExecProbe.run(arguments, address: address.description, port: port, timeout: timeout, on: eventLoop, pool: tools.pool)
+            return ExecProbe.run(arguments, address: address.description, port: port, timeout: timeout, on: clock, pool: tools.pool)
         }
     }
 }

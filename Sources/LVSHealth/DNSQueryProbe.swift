@@ -6,8 +6,8 @@ import NIOPosix
 /// (and, for NOERROR, an answer).
 enum DNSQueryProbe {
     static func run(_ probe: HealthCheck.DNSProbe, timeout: Duration, to address: SocketAddress,
-                    on eventLoop: any EventLoop) -> ProbeRun {
-        let attempt = ProbeAttempt(on: eventLoop, timeout: timeout)
+                    on clock: LoopTimers) -> ProbeRun {
+        let attempt = ProbeAttempt(on: clock, timeout: timeout)
         let id = UInt16.random(in: .min ... .max)
         guard let query = DNSMessage.query(id: id, name: probe.name, type: probe.type) else {
             attempt.finish(success: false, reason: "invalid query name")
@@ -16,7 +16,7 @@ enum DNSQueryProbe {
         let handler = DNSReplyHandler(id: id, rcode: probe.rcode, attempt: attempt)
         switch probe.transport {
         case .udp:
-            DatagramBootstrap(group: eventLoop)
+            DatagramBootstrap(group: clock.eventLoop)
                 .channelInitializer { channel in
                     attempt.hold { channel.close(promise: nil) }
                     return channel.eventLoop.makeCompletedFuture {
@@ -30,8 +30,7 @@ enum DNSQueryProbe {
                 }
                 .whenFailure { attempt.fail($0) }
         case .tcp:
-            ClientBootstrap(group: eventLoop)
-                .connectTimeout(TimeAmount(timeout))
+            ClientBootstrap(group: clock.eventLoop)
                 .channelInitializer { channel in
                     attempt.hold { channel.close(promise: nil) }
                     return channel.eventLoop.makeCompletedFuture {

@@ -9,8 +9,8 @@ import Synchronization
 /// at the timeout, and is waited for on a thread pool so no event loop thread ever blocks.
 enum ExecProbe {
     static func run(_ arguments: [String], address: String, port: UInt16, timeout: Duration,
-                    on eventLoop: any EventLoop, pool: NIOThreadPool) -> ProbeRun {
-        let attempt = ProbeAttempt(on: eventLoop, timeout: timeout, timeoutReason: "killed after timeout \(timeout.spoken)")
+                    on clock: LoopTimers, pool: NIOThreadPool) -> ProbeRun {
+        let attempt = ProbeAttempt(on: clock, timeout: timeout, timeoutReason: "killed after timeout \(timeout.spoken)")
         guard let program = arguments.first, !program.isEmpty else {
             attempt.finish(success: false, reason: "no program to run")
             return attempt.run
@@ -24,7 +24,7 @@ enum ExecProbe {
         }
         let child = Child(pid: pid)
         attempt.hold { child.kill() }
-        pool.runIfActive(eventLoop: eventLoop) { child.wait() }.whenComplete { result in
+        pool.runIfActive(eventLoop: clock.eventLoop) { child.wait() }.whenComplete { result in
             switch result {
             case .success(let status): attempt.finish(success: status == 0, reason: reason(status: status))
             case .failure(let error): attempt.fail(error)

@@ -7,8 +7,8 @@ import NIOSSL
 /// `type: http` and `https`: one request on a fresh connection, closed after the response.
 enum HTTPRequestProbe {
     static func run(_ probe: HealthCheck.HTTPProbe, tls: HealthCheck.TLSProbe?, target: CheckTarget, to address: SocketAddress,
-                    contexts: TLSContexts, on eventLoop: any EventLoop) -> ProbeRun {
-        let attempt = ProbeAttempt(on: eventLoop, timeout: target.check.timeout)
+                    contexts: TLSContexts, on clock: LoopTimers) -> ProbeRun {
+        let attempt = ProbeAttempt(on: clock, timeout: target.check.timeout)
         let host = probe.host ?? hostHeader(target)
         let sslContext: NIOSSLContext?
         do {
@@ -18,8 +18,7 @@ enum HTTPRequestProbe {
             return attempt.run
         }
         let serverName = tls.flatMap { $0.serverName ?? probe.host.flatMap(hostName) }
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(target.check.timeout))
+        ClientBootstrap(group: clock.eventLoop)
             .channelInitializer { channel in
                 attempt.hold { channel.close(promise: nil) }
                 return channel.eventLoop.makeCompletedFuture {

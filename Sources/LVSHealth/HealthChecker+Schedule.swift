@@ -11,7 +11,8 @@ extension HealthChecker {
         var inFlight = 0
         /// Targets due while `concurrency` probes were in flight, in the order they fell due.
         var waiting = CircularBuffer<(target: CheckTarget, serial: UInt64)>()
-        /// Numbers slots, so that a timer or probe of a removed target never touches a new one.
+        /// Numbers slots and timers, so that a timer or probe of a removed target never touches a
+        /// new one, and a timer left from a stopped run starts nothing.
         var serial: UInt64 = 0
     }
 
@@ -20,27 +21,30 @@ extension HealthChecker {
         let serial: UInt64
         var state: CheckState
         let address: SocketAddress?
-        let eventLoop: any EventLoop
+        let clock: LoopTimers
         /// When the next probe is (or the running one was) due.
         var due: NIODeadline
-        var timer: Scheduled<Void>?
+        /// The number of the timer armed for `due`, if one is.
+        var armed: UInt64?
         var run: ProbeRun?
     }
 
     /// Arms the timer of `target`'s next probe.
     func schedule(_ target: CheckTarget) {
         shared.withLock { shared in
-            guard shared.tools != nil, let slot = shared.slots[target], slot.timer == nil, slot.run == nil else { return }
-            let serial = slot.serial
-            shared.slots[target]?.timer = slot.eventLoop.scheduleTask(deadline: slot.due) { self.fallDue(target, serial: serial) }
+            guard shared.tools != nil, let slot = shared.slots[target], slot.armed == nil, slot.run == nil else { return }
+            shared.serial += 1
+            let (serial, timer) = (slot.serial, shared.serial)
+            shared.slots[target]?.armed = timer
+            slot.clock.at(slot.due) { self.fallDue(target, serial: serial, timer: timer) }
         }
     }
 
     /// Starts the probe now, or queues it when `concurrency` probes are in flight.
-    private func fallDue(_ target: CheckTarget, serial: UInt64) {
+    private func fallDue(_ target: CheckTarget, serial: UInt64, timer: UInt64) {
         let start = shared.withLock { shared -> Bool in
-            guard shared.tools != nil, shared.slots[target]?.serial == serial else { return false }
-            shared.slots[target]?.timer = nil
+            guard shared.tools != nil, let slot = shared.slots[target], slot.serial == serial, slot.armed == timer else { return false }
+            shared.slots[target]?.armed = nil
             guard shared.inFlight < concurrency else {
                 shared.waiting.append((target, serial))
                 return false
@@ -59,7 +63,7 @@ extension HealthChecker {
         }
         guard let (slot, tools) = started else { return ended(nil) }
         let lateness = Duration.nanoseconds(max(now - slot.due, .zero).nanoseconds)
-        let run = target.probe(to: slot.address, on: slot.eventLoop, tools: tools)
+        let run = target.probe(to: slot.address, on: slot.clock, tools: tools)
         let stale = shared.withLock { shared -> Bool in
             guard shared.tools != nil, shared.slots[target]?.serial == serial else { return true }
             shared.slots[target]?.run = run

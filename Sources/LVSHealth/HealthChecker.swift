@@ -1,5 +1,6 @@
 public import Logging
 public import LVSModel
+import Glibc
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -17,7 +18,8 @@ public final class HealthChecker: Sendable {
     let concurrency: Int
     let logger: Logger
     let onEvent: @Sendable (CheckEvent) -> Void
-    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// One per event loop of NIO's shared group; targets are spread over them.
+    private let clocks = MultiThreadedEventLoopGroup.singleton.makeIterator().map(LoopTimers.init)
     private let tls = TLSContexts()
     let shared = Mutex(Shared())
 
@@ -36,9 +38,7 @@ public final class HealthChecker: Sendable {
         let (cancelled, started) = shared.withLock { shared -> ([ProbeRun], [CheckTarget]) in
             var cancelled: [ProbeRun] = []
             for target in shared.slots.keys where !targets.contains(target) {
-                let slot = shared.slots.removeValue(forKey: target)
-                slot?.timer?.cancel()
-                if let run = slot?.run { cancelled.append(run) }
+                if let run = shared.slots.removeValue(forKey: target)?.run { cancelled.append(run) }
             }
             let added = targets.filter { shared.slots[$0] == nil }
                 .sorted { ($0.address, $0.port, $0.check.probe.type) < ($1.address, $1.port, $1.check.probe.type) }
@@ -49,7 +49,7 @@ public final class HealthChecker: Sendable {
                 shared.serial += 1
                 let offset = target.check.interval * (Double(index) / Double(added.count))
                 shared.slots[target] = Slot(serial: shared.serial, state: state, address: target.socketAddress,
-                                            eventLoop: group.next(), due: now + TimeAmount(offset))
+                                            clock: clocks[Int(shared.serial % UInt64(clocks.count))], due: now + TimeAmount(offset))
             }
             return (cancelled, shared.tools == nil ? [] : added)
         }
@@ -62,9 +62,18 @@ public final class HealthChecker: Sendable {
         shared.withLock { $0.slots.mapValues(\.state) }
     }
 
-    /// Checks until the task is cancelled; then stops at once: timers cancelled, probes in
-    /// flight ended (programs killed), its thread pool shut down. States are kept.
+    /// Checks until the task is cancelled; then stops at once: no further probe starts, probes in
+    /// flight end (programs killed), its thread pool shut down. States are kept.
+    ///
+    /// Raises the process's soft limit on open files to its hard limit first: each probe in
+    /// flight holds a socket, and the usual soft limit (1,024) is below `concurrency` plus what
+    /// the rest of the process holds.
     public func run() async throws {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         let pool = NIOThreadPool(numberOfThreads: 8)
         pool.start()
         let targets = shared.withLock { shared in
@@ -79,8 +88,7 @@ public final class HealthChecker: Sendable {
             shared.tools = nil
             shared.waiting.removeAll()
             return shared.slots.keys.compactMap { target -> ProbeRun? in
-                shared.slots[target]?.timer?.cancel()
-                shared.slots[target]?.timer = nil
+                shared.slots[target]?.armed = nil
                 defer { shared.slots[target]?.run = nil }
                 return shared.slots[target]?.run
             }

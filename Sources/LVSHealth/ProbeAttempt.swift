@@ -14,7 +14,6 @@ final class ProbeAttempt: Sendable {
     private struct State {
         var done = false
         var release: (@Sendable () -> Void)?
-        var timer: Scheduled<Void>?
     }
 
     let eventLoop: any EventLoop
@@ -24,14 +23,13 @@ final class ProbeAttempt: Sendable {
     private let state = Mutex(State())
 
     /// Starts the clock; at `timeout` the probe fails with `timeoutReason` (default "timeout after 2 s").
-    init(on eventLoop: any EventLoop, timeout: Duration, timeoutReason: String? = nil) {
-        self.eventLoop = eventLoop
+    init(on clock: LoopTimers, timeout: Duration, timeoutReason: String? = nil) {
+        eventLoop = clock.eventLoop
         self.timeout = timeout
         start = .now()
         promise = eventLoop.makePromise()
         let reason = timeoutReason ?? "timeout after \(timeout.spoken)"
-        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { self.finish(success: false, reason: reason) }
-        state.withLock { $0.timer = timer }
+        clock.at(start + TimeAmount(timeout)) { self.finish(success: false, reason: reason) }
     }
 
     var run: ProbeRun {
@@ -49,15 +47,14 @@ final class ProbeAttempt: Sendable {
 
     /// Ends the probe with this result; later calls do nothing.
     func finish(success: Bool, reason: String) {
-        let ending = state.withLock { state -> (release: (@Sendable () -> Void)?, timer: Scheduled<Void>?)? in
+        let ending = state.withLock { state -> (@Sendable () -> Void)?? in
             guard !state.done else { return nil }
             state.done = true
-            defer { state.release = nil; state.timer = nil }
-            return (state.release, state.timer)
+            defer { state.release = nil }
+            return .some(state.release)
         }
         guard let ending else { return }
-        ending.timer?.cancel()
-        ending.release?()
+        ending?()
         let elapsed = NIODeadline.now() - start
         promise.succeed(ProbeResult(success: success, reason: reason, duration: .nanoseconds(elapsed.nanoseconds)))
     }

@@ -35,12 +35,12 @@ enum HealthBench {
 
 /// Probes counted as they end, and the lateness of each.
 final class Tally: Sendable {
-    private let seen = Mutex<(checks: Int, failures: Int, lateness: [Duration])>((0, 0, []))
+    private let seen = Mutex<(checks: Int, failures: [String: Int], lateness: [Duration])>((0, [:], []))
 
     func count(_ event: CheckEvent) {
         seen.withLock {
             $0.checks += 1
-            if !event.result.success { $0.failures += 1 }
+            if !event.result.success { $0.failures[event.result.reason, default: 0] += 1 }
             $0.lateness.append(event.lateness)
         }
     }
@@ -49,7 +49,9 @@ final class Tally: Sendable {
         seen.withLock { seen in
             let sorted = seen.lateness.sorted()
             let p99 = sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-            return "checks=\(seen.checks) failures=\(seen.failures) own_lateness_p99_ms=\(p99.components.seconds * 1000 + p99.components.attoseconds / 1_000_000_000_000_000)"
+            let failures = seen.failures.sorted { $0.value > $1.value }.prefix(3).map { "\($0.value) \($0.key)" }
+            return "checks=\(seen.checks) own_lateness_p99_ms=\(p99.components.seconds * 1000 + p99.components.attoseconds / 1_000_000_000_000_000)"
+                + " failures=\(seen.failures.values.reduce(0, +)) (\(failures.joined(separator: ", ")))"
         }
     }
 }
