@@ -146,7 +146,8 @@ extension ConfigDecoder {
             }
         }
         service.servers = servers
-        let policy = healthPolicy(f, checked: checks.count, servers: servers, key: key, forwarding: forwarding, weight: weight,
+        let policy = healthPolicy(f, checked: checks.count, servers: servers, key: key, scheduler: service.scheduler,
+                                  forwarding: forwarding, weight: weight,
                                   onFailure: defaults.onFailure)
         return DecodedService(service: service, name: name, nameNode: f[.name], match: match, fullNAT: fullNAT,
                               checks: checks, policy: policy)
@@ -155,6 +156,7 @@ extension ConfigDecoder {
     /// What the service does with its servers' health; nil when none is checked (and then its
     /// health settings are pointless, which is said).
     private mutating func healthPolicy(_ f: borrowing Fields<ConfigKeys.Service>, checked: Int, servers: [RealServer], key: ServiceKey,
+                                       scheduler: Scheduler,
                                        forwarding: ForwardingSpec, weight: UInt32,
                                        onFailure: HealthPolicy.FailureAction) -> HealthPolicy? {
         guard checked > 0 else {
@@ -165,6 +167,9 @@ extension ConfigDecoder {
         }
         var policy = HealthPolicy(onFailure: onFailure)
         if let n = f[.on_failure], let action = failureAction(n) { policy.onFailure = action }
+        if policy.onFailure == .remove, scheduler == .mh {
+            error(f[.on_failure] ?? f.node, "an mh service quiesces failing servers: removing one reshuffles the lookup table every director must share (docs/ecmp.md); use 'on_failure: quiesce'")
+        }
         if let n = f[.quorum], let quorum = quorum(n) {
             if case .servers(let count) = quorum, count > servers.count {
                 error(n, "quorum \(count) is more servers than the service has (\(servers.count)); it could never be met")

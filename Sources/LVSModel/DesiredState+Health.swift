@@ -59,7 +59,11 @@ extension DesiredState {
             let standing = "\(serving.count) of \(service.servers.count) servers healthy, below quorum \(policy.quorum.description)"
             var notes: [ServerKey: String] = [:]
             var servers: [RealServer] = []
+            var quiesced: [ServerKey: UInt32] = [:]
             for var server in service.servers {
+                if service.scheduler == .mh, server.weight > 0, disabled[server.key] != nil || failing[server.key] != nil {
+                    quiesced[server.key] = server.weight
+                }
                 if let override = disabled[server.key] {
                     server.weight = 0
                     notes[server.key] = override.note
@@ -83,6 +87,7 @@ extension DesiredState {
             result.table.services[index].servers = servers
             if !notes.isEmpty { result.serverNotes[key] = notes }
             if serving.isEmpty { result.withoutHealthyServer.insert(key) }
+            if !quiesced.isEmpty { result.quiescedWeights[key] = quiesced }
             if !checks.isEmpty {
                 summaries[key] = ServiceHealth(healthy: serving.count, servers: service.servers.count, quorumUp: quorumUp)
             }

@@ -26,6 +26,10 @@ public struct DesiredState: Hashable, Sendable, Codable {
     /// Services none of whose servers is healthy, whatever the table keeps (fail-open, a sorry
     /// server): this director does not announce their VIPs (`director.announce`).
     public var withoutHealthyServer: Set<ServiceKey> = []
+    /// The file's weight of each server of an `mh` service that the effective state quiesces: a
+    /// director that adds such a server (after a restart) adds it at this weight and then sets it
+    /// to 0, so that it holds the lookup-table slots a director that quiesced it in place keeps.
+    public var quiescedWeights: [ServiceKey: [ServerKey: UInt32]] = [:]
 
     public init(scope: Scope = .all, table: IPVSTable = IPVSTable(), director: Director? = nil,
                 names: [ServiceKey: String] = [:], firewallMatches: [ServiceKey: FirewallMatch] = [:],

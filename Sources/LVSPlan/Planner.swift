@@ -41,6 +41,7 @@ public enum Planner {
         }
         serviceChanges(desired: desired.table.services, live: managed, names: desired.names, into: &changes)
         if !desired.serverNotes.isEmpty { explain(&changes, with: desired.serverNotes) }
+        if !desired.quiescedWeights.isEmpty { keepSlots(&changes, weights: desired.quiescedWeights) }
         changes += syncStarts
         return Plan(changes: changes, notManaged: live.services.map(\.key).filter { !scope.contains($0) },
                     scope: scope, basis: basis)
@@ -195,6 +196,21 @@ public enum Planner {
             default:
                 break
             }
+        }
+    }
+
+    /// An `mh` server added while quiesced gets no lookup-table slots (the kernel counts a
+    /// server's slots from the weight it was added or last edited to above 0): it is added at its
+    /// file's weight and set to 0 in the same apply, so that it holds the slots it holds on a
+    /// director that quiesced it in place, and every director picks the same server for a flow.
+    private static func keepSlots(_ changes: inout [Change], weights: [ServiceKey: [ServerKey: UInt32]]) {
+        for index in changes.indices where changes[index].object == .server && changes[index].action == .create {
+            guard let service = changes[index].service, let key = changes[index].server, let weight = weights[service]?[key],
+                  case .addServer(let server, _) = changes[index].operations.first, server.weight == 0 else { continue }
+            var slotted = server
+            slotted.weight = weight
+            changes[index].operations = [.addServer(slotted, service: service), .updateServer(server, service: service)]
+            changes[index].reason += "; added at weight \(weight), then quiesced, to keep its mh slots"
         }
     }
 

@@ -109,6 +109,9 @@ struct HealthConfigTests {
         InvalidCase(rule: "a check of a server without a port",
                     yaml: service("fwmark: 7\ncheck: tcp\nservers: [203.0.113.1]"), line: 5,
                     message: "has no port (a fwmark or all-ports service), so its tcp check has none to probe"),
+        InvalidCase(rule: "mh removing failing servers",
+                    yaml: service("vip: 198.51.100.1\nport: 80\nscheduler: mh\ncheck: tcp\non_failure: remove\nservers: [203.0.113.1]"), line: 7,
+                    message: "an mh service quiesces failing servers"),
         InvalidCase(rule: "rise zero", yaml: service("vip: 198.51.100.1\nport: 80\ncheck: { type: tcp, rise: 0 }"), line: 5,
                     message: "check rise 0 is out of range"),
     ]

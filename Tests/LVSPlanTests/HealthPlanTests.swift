@@ -77,6 +77,30 @@ struct HealthPlanTests {
         #expect(DirectorPlanner.announcedVIPs(announcing.effective(health: [:], overrides: [], now: 0).state).count == 2)
     }
 
+    @Test("an mh server added while failing is added at its weight and then quiesced, keeping its slots")
+    func maglevSlots() throws {
+        let maglev = try config("""
+            version: 1
+            services:
+              - { name: m, vip: 198.51.100.20, port: 80, scheduler: mh, check: tcp, servers: [203.0.113.11, 203.0.113.12] }
+            """)
+        let key = ServiceKey.address(.tcp, IPAddress("198.51.100.20")!, port: 80)
+        let down = ServerKey(address: IPAddress("203.0.113.11")!, port: 80)
+        let effective = maglev.effective(health: [CheckTarget(server: down, check: HealthCheck(probe: .tcp)): Self.failing],
+                                         overrides: [], now: 0).state
+        var empty = maglev.table
+        empty.services[0].servers = []
+        let created = try #require(Planner.plan(desired: effective, live: empty).changes.first { $0.server == down })
+        var slotted = RealServer(address: down.address, port: 80, forwarding: .dr, weight: 1)
+        let quiesced = RealServer(address: down.address, port: 80, forwarding: .dr, weight: 0)
+        slotted.weight = 1
+        #expect(created.operations == [.addServer(slotted, service: key), .updateServer(quiesced, service: key)])
+        #expect(created.reason.contains("to keep its mh slots"))
+        // Where the server is in the kernel already, quiescing it is one edit.
+        let edited = Planner.plan(desired: effective, live: maglev.table).changes
+        #expect(edited.count == 1 && edited[0].operations == [.updateServer(quiesced, service: key)])
+    }
+
     @Test("below quorum with a sorry server, the sorry server takes the traffic")
     func sorry() throws {
         let changes = plan([target(11): Self.failing, target(14): Self.failing]).changes.filter { $0.service == api }
