@@ -102,7 +102,7 @@ public final class HealthMonitor: Sendable {
         let current = overrides.withLock { $0.filter { $0.isActive(at: now) } }
         planned.withLock { $0 = current }
         let (state, services) = config.effective(health: StateDirectory.verdicts(states), overrides: current, now: now)
-        metrics.recordHealth(HealthSeries(config: config, states: states, overrides: current, services: services, now: now))
+        metrics.recordHealth(HealthSeries(config: config, states: states, active: current, services: services))
         return state
     }
 

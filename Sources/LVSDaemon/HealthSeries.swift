@@ -19,13 +19,15 @@ struct HealthSeries: Sendable {
 
     init() {}
 
-    init(config: DesiredState, states: [CheckTarget: CheckState], overrides: [ServerOverride],
-         services: [ServiceKey: ServiceHealth], now: Double) {
-        let active = overrides.filter { $0.isActive(at: now) }
+    /// `active`: the overrides in force, as the effective state was planned with.
+    init(config: DesiredState, states: [CheckTarget: CheckState], active: [ServerOverride],
+         services: [ServiceKey: ServiceHealth]) {
+        // Nothing checked and nothing disabled: no series, and no walk of a large table per tick.
+        guard !config.checks.isEmpty || !active.isEmpty else { return }
         for service in config.table.services {
             let checks = config.checks[service.key] ?? [:]
-            let name = config.names[service.key]
             guard !checks.isEmpty || !active.isEmpty else { continue }
+            let name = config.names[service.key]
             let label = name ?? service.key.description
             for server in service.servers {
                 let disabled = active.contains { $0.matches(server.key, in: service.key, named: name) }
