@@ -190,6 +190,9 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
 struct DaemonLoop<Table: IPVSTableAccess> {
     let daemon: ReconcileDaemon<Table>
     private var config: ConfigSource
+    /// The host as the last reconcile read it, when that reconcile wrote nothing to it: what a
+    /// verdict's reconcile plans the host against instead of reading it again.
+    private var settledHost: HostSnapshot?
 
     init(daemon: ReconcileDaemon<Table>) {
         self.daemon = daemon
@@ -223,14 +226,20 @@ struct DaemonLoop<Table: IPVSTableAccess> {
             return nil
         }
         defer { lock.release() }
+        // Between a check's verdict and the kernel, the host is read only when it must change
+        // for the new state: no iptables-save processes on that path. The next full reconcile
+        // reads it as always.
+        let settled = settledHost
+        let tableOnly = Trigger.onlyServers(triggers) && settled.map { DirectorPlanner.changes(desired, host: $0).isEmpty } == true
         let started = ContinuousClock.now
         daemon.status.update { $0.tickStarted = started }
         let (makeReconciler, options, metrics, status) = (daemon.makeReconciler, daemon.settings.options, daemon.metrics, daemon.status)
         let outcome = await Self.offload {
             var reconciler = makeReconciler(options)
+            if tableOnly { reconciler.host = nil }
             reconciler.observe = { live, host in
                 metrics.recordTable(live, desired: desired)
-                status.update { $0.basis = (desired, host) }
+                status.update { $0.basis = (desired, host ?? settled) }
             }
             return reconciler.run(load: { desired })
         }
@@ -240,6 +249,11 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         case .refused, .cancelled, .failed: false
         }
         daemon.metrics.record(outcome, elapsed: elapsed, now: DaemonClock.epochSeconds(), converged: converged)
+        settledHost = switch outcome {
+        case .unchanged: daemon.status.snapshot.basis?.host
+        case .applied(let plan, _) where plan.changes.allSatisfy({ $0.stage == .table }): daemon.status.snapshot.basis?.host
+        default: nil
+        }
         // Only a reconcile that wrote something carried a decision to the kernel.
         var reaction: Duration?
         if let decided, case .applied = outcome {

@@ -34,6 +34,13 @@ public enum Trigger: String, Sendable, Hashable, Comparable {
     static func onlyIfChanged(_ triggers: Set<Trigger>) -> Bool {
         triggers.isSubset(of: [.configChanged, .overrides])
     }
+
+    /// Whether these wake-ups can change no more than servers' weights and presence (a verdict,
+    /// an override), never the file: the host around the table then changes only where the
+    /// director announces VIPs or rewrites servers' traffic.
+    static func onlyServers(_ triggers: Set<Trigger>) -> Bool {
+        triggers.isSubset(of: [.health, .overrides])
+    }
 }
 
 /// What woke the daemon since it last looked: wake-ups that come while it reconciles are

@@ -36,7 +36,7 @@ struct Fixture {
         #expect(rename(config + ".new", config) == 0)
     }
 
-    func daemon(_ mode: DaemonSettings.Mode = .correct) throws -> ReconcileDaemon<InMemoryTable> {
+    func daemon(_ mode: DaemonSettings.Mode = .correct, host: RecordingHost? = nil) throws -> ReconcileDaemon<InMemoryTable> {
         var source = ConfigSource(path: config)
         _ = source.refresh()
         #expect(source.current != nil)
@@ -46,7 +46,7 @@ struct Fixture {
                                                         lockPath: folder + "/lock", stateDirectory: state),
                                config: source, status: status, metrics: metrics, notifier: SystemdNotifier(environment: [:]),
                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { options in
-            Reconciler(connect: { table }, host: nil, options: options)
+            Reconciler(connect: { table }, host: host, options: options)
         }
     }
 

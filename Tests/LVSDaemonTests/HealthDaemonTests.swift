@@ -66,6 +66,42 @@ struct HealthDaemonTests {
         #expect(weights(fixture) == [1, 1])
     }
 
+    @Test("a verdict or an override reaches the kernel without reading the host, unless the host must change for it or just did")
+    func tableOnlyReaction() async throws {
+        let fixture = try Fixture(Self.yaml)
+        let host = RecordingHost()
+        var loop = DaemonLoop(daemon: try fixture.daemon(host: host))
+        #expect(await loop.tick(.start) == true)
+        #expect(await loop.tick(.timer) == true)
+        let converged = host.readings
+        let now = Date().timeIntervalSince1970
+        try fixture.state.writeOverrides([ServerOverride(address: IPAddress("203.0.113.12")!, reason: "disk swap", since: now)])
+        #expect(await loop.tick(.overrides) == true)
+        #expect(weights(fixture) == [1, 0])
+        #expect(host.readings == converged)
+        #expect(await loop.tick(.timer) == true)
+        #expect(host.readings == converged + 1)
+
+        // With the VIP announced, the last server's override withdraws it: the host is read and changed.
+        let announced = try Fixture(Self.yaml.replacingOccurrences(of: "services:", with: "director: { announce: { interface: lvs-announce } }\nservices:"))
+        let router = RecordingHost()
+        loop = DaemonLoop(daemon: try announced.daemon(host: router))
+        #expect(await loop.tick(.start) == true)
+        #expect(await loop.tick(.timer) == true)
+        let vip = IPAddress("198.51.100.10")!
+        #expect(router.snapshot.addresses["lvs-announce"]?.map(\.address) == [vip])
+        let readings = router.readings
+        try announced.state.writeOverrides([ServerOverride(address: IPAddress("203.0.113.11")!, reason: "disk swap", since: now),
+                                            ServerOverride(address: IPAddress("203.0.113.12")!, reason: "disk swap", since: now)])
+        #expect(await loop.tick(.overrides) == true)
+        #expect(router.readings > readings)
+        #expect(router.snapshot.addresses["lvs-announce"]?.isEmpty == true)
+        // Put back, the servers bring the VIP back: the host read before the withdrawal is not trusted.
+        try announced.state.writeOverrides([])
+        #expect(await loop.tick(.overrides) == true)
+        #expect(router.snapshot.addresses["lvs-announce"]?.map(\.address) == [vip])
+    }
+
     @Test("a state file that is not lvsctl's is refused, not trusted")
     func hostileStateFile() throws {
         let fixture = try Fixture(Self.yaml)
