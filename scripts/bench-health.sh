@@ -9,7 +9,8 @@
 #     minus the 2 s interval;
 #   - the checker's CPU (utime + stime from /proc, all its processes) as % of one core over the
 #     measured window, and its peak resident memory (VmHWM, summed over its processes).
-# Aim: p99 lateness < 250 ms, CPU < 25 % of one core, and ahead of keepalived on both.
+# Aim: p99 lateness < 250 ms, CPU < 25 % of one core, and ahead of keepalived on both. First, the
+# floor: the CPU a minimal C client spends on one connect to the same listener.
 #
 #   scripts/bench-health.sh [SECONDS [PORTS]]          on the host: builds lvsctl-bench as it ships
 #                                                      (scripts/build-release.sh), boots the VM;
@@ -131,6 +132,47 @@ measure() {
 # would be that shell's pid, not the program's.
 listen_start() { ip netns exec "$ns" "$work/listener" $ports > "$work/$1.hits" & listener=$!; sleep 0.5; }
 listen_stop() { kill -TERM "$listener"; wait "$listener" || true; }
+
+# The floor: what one connect costs the connecting process (mostly the kernel's work on both ends
+# of the handshake and the reset), with a minimal C client, one connect at a time.
+cc -O2 -o "$work/floor" -x c - <<'C'
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int n = atoi(argv[2]), port = atoi(argv[3]), ep = epoll_create1(0);
+  struct rusage r0, r1;
+  getrusage(RUSAGE_SELF, &r0);
+  for (int i = 0; i < n; i++) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), e = 0;
+    struct linger reset = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+    inet_pton(AF_INET, argv[1], &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EINPROGRESS) {
+      struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd }, out;
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+      epoll_wait(ep, &out, 1, 1000);
+      socklen_t len = sizeof e;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+    }
+    close(fd);
+  }
+  getrusage(RUSAGE_SELF, &r1);
+  double used = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec)
+              + ((r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec)) / 1e6;
+  printf("floor: a minimal C client spends %.0f us of CPU on each connect (%d connects)\n", used * 1e6 / n, n);
+  return 0;
+}
+C
+listen_start floor
+ip netns exec "$ns" "$work/floor" 198.51.100.1 3000 20001
+listen_stop
 
 # lvsctl: `ip netns exec` becomes the program (exec), so $! is its pid.
 listen_start lvsctl

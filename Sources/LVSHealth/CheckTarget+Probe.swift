@@ -15,18 +15,26 @@ extension CheckTarget {
         return try? SocketAddress(ipAddress: address.description, port: Int(port))
     }
 
-    /// Starts this target's probe on `clock`'s event loop.
+    /// The clock this target's checks are scheduled on: tcp checks run on `ConnectPoller`'s
+    /// thread, the others on `loop`.
+    func timers(on loop: LoopTimers) -> any CheckClock {
+        if case .tcp = check.probe { return ConnectPoller.shared }
+        return loop
+    }
+
+    /// Starts this target's probe: on `clock`'s event loop, or a tcp probe on `ConnectPoller`.
     func probe(to socketAddress: SocketAddress?, on clock: LoopTimers, tools: ProbeTools) -> ProbeRun {
+        let timers = timers(on: clock)
         let timeout = check.timeout
         func connecting(_ start: (SocketAddress) -> ProbeRun) -> ProbeRun {
             if let socketAddress { return start(socketAddress) }
-            let attempt = ProbeAttempt(on: clock, timeout: timeout)
+            let attempt = ProbeAttempt(on: timers, timeout: timeout)
             attempt.finish(success: false, reason: "address \(address) cannot be connected to")
             return attempt.run
         }
         switch check.probe {
         case .tcp:
-            return connecting { TCPProbe.run(to: $0, timeout: timeout, on: clock) }
+            return connecting { TCPProbe.run(to: $0, timeout: timeout) }
         case .http(let http):
             return connecting { HTTPRequestProbe.run(http, tls: nil, target: self, to: $0, contexts: tools.tls, on: clock) }
         case .https(let http, let tls):

@@ -22,6 +22,8 @@ extension HealthChecker {
         var state: CheckState
         let address: SocketAddress?
         let clock: LoopTimers
+        /// Where the target's next probe and its timeout are timed: `clock`, or for tcp the poller.
+        let timers: any CheckClock
         /// When the next probe is (or the running one was) due.
         var due: NIODeadline
         /// The number of the timer armed for `due`, if one is.
@@ -36,7 +38,7 @@ extension HealthChecker {
             shared.serial += 1
             let (serial, timer) = (slot.serial, shared.serial)
             shared.slots[target]?.armed = timer
-            slot.clock.at(slot.due) { self.fallDue(target, serial: serial, timer: timer) }
+            slot.timers.at(slot.due) { self.fallDue(target, serial: serial, timer: timer) }
         }
     }
 
@@ -56,34 +58,32 @@ extension HealthChecker {
     }
 
     private func probe(_ target: CheckTarget, serial: UInt64) {
-        let now = NIODeadline.now()
         let started = shared.withLock { shared -> (Slot, ProbeTools)? in
             guard let tools = shared.tools, let slot = shared.slots[target], slot.serial == serial else { return nil }
             return (slot, tools)
         }
         guard let (slot, tools) = started else { return ended(nil) }
-        let lateness = Duration.nanoseconds(max(now - slot.due, .zero).nanoseconds)
         let run = target.probe(to: slot.address, on: slot.clock, tools: tools)
+        let lateness = Duration.nanoseconds(max(run.started - slot.due, .zero).nanoseconds)
         let stale = shared.withLock { shared -> Bool in
             guard shared.tools != nil, shared.slots[target]?.serial == serial else { return true }
             shared.slots[target]?.run = run
             return false
         }
         if stale { run.cancel() }
-        run.result.whenSuccess { result in
-            self.ended((target, serial, result, lateness))
+        run.whenDone { result in
+            self.ended((target, serial, result, lateness, run.started + TimeAmount(result.duration)))
         }
     }
 
     /// Counts a probe's result (nil: it did not start), frees its place for a waiting probe,
     /// and schedules the target's next one.
-    private func ended(_ probe: (target: CheckTarget, serial: UInt64, result: ProbeResult, lateness: Duration)?) {
-        let now = NIODeadline.now()
-        let (event, next) = shared.withLock { shared -> (CheckEvent?, (CheckTarget, UInt64)?) in
-            var next: (CheckTarget, UInt64)?
+    private func ended(_ probe: (target: CheckTarget, serial: UInt64, result: ProbeResult, lateness: Duration, at: NIODeadline)?) {
+        let (event, next) = shared.withLock { shared -> (CheckEvent?, (target: CheckTarget, serial: UInt64, timers: any CheckClock)?) in
+            var next: (target: CheckTarget, serial: UInt64, timers: any CheckClock)?
             while shared.tools != nil, let waiting = shared.waiting.popFirst() {
-                if shared.slots[waiting.target]?.serial == waiting.serial {
-                    next = waiting
+                if let slot = shared.slots[waiting.target], slot.serial == waiting.serial {
+                    next = (waiting.target, waiting.serial, slot.timers)
                     break
                 }
             }
@@ -91,12 +91,14 @@ extension HealthChecker {
             guard let probe, var slot = shared.slots[probe.target], slot.serial == probe.serial else { return (nil, next) }
             let transition = slot.state.record(probe.result, at: Date())
             slot.run = nil
-            slot.due = max(slot.due + TimeAmount(probe.target.check.interval), now)
+            slot.due = max(slot.due + TimeAmount(probe.target.check.interval), probe.at)
             shared.slots[probe.target] = slot
             return (CheckEvent(target: probe.target, result: probe.result, state: slot.state, transition: transition,
                                lateness: probe.lateness), next)
         }
-        if let next { self.probe(next.0, serial: next.1) }
+        // From the waiting target's clock, not from here: a probe that ends at once would end here
+        // again, one frame deeper for every target waiting.
+        if let next { next.timers.at(.now()) { self.probe(next.target, serial: next.serial) } }
         guard let event else { return }
         schedule(event.target)
         if let transition = event.transition {

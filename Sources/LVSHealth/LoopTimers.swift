@@ -20,7 +20,6 @@ final class LoopTimers: Sendable {
 
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-    /// Runs `action` on the event loop at `deadline`, or soon after.
     func at(_ deadline: NIODeadline, _ action: @escaping @Sendable () -> Void) {
         let replaced = state.withLock { state -> Scheduled<Void>? in
             state.heap.push(deadline, action)

@@ -1,25 +1,18 @@
 import NIOCore
-import NIOPosix
 
-/// `type: tcp`: the target accepts a connection, which is closed at once — reset, as HAProxy's
-/// checks do: no FIN exchange, and no connection left in TIME_WAIT by each of thousands of
-/// checks a second.
+/// `type: tcp`: the target accepts a connection, which is closed at once by a reset (see
+/// `ConnectPoller`).
 enum TCPProbe {
-    static func run(to address: SocketAddress, timeout: Duration, on clock: LoopTimers) -> ProbeRun {
-        let attempt = ProbeAttempt(on: clock, timeout: timeout)
-        ClientBootstrap(group: clock.eventLoop)
-            .channelInitializer { channel in
-                attempt.hold { channel.close(promise: nil) }
-                return (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
-                    ?? channel.eventLoop.makeSucceededVoidFuture()
+    static func run(to address: SocketAddress, timeout: Duration) -> ProbeRun {
+        let attempt = ProbeAttempt(on: ConnectPoller.shared, timeout: timeout)
+        let token = ConnectPoller.shared.connect(to: address) { code in
+            if code == 0 {
+                attempt.finish(success: true, reason: "connected")
+            } else {
+                attempt.finish(success: false, reason: ProbeFailure.reason(errno: code, timeout: timeout))
             }
-            .connect(to: address)
-            .whenComplete { result in
-                switch result {
-                case .success: attempt.finish(success: true, reason: "connected")
-                case .failure(let error): attempt.fail(error)
-                }
-            }
+        }
+        if let token { attempt.hold { ConnectPoller.shared.abandon(token) } }
         return attempt.run
     }
 }

@@ -123,7 +123,9 @@ final class Topology {
     static func listens(_ pid: pid_t, port: Int) -> Bool {
         let local = ":" + String(format: "%04X", port)
         return ["tcp", "tcp6"].contains { table in
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8) else { return false }
+            // Read to the end: a one-read of procfs stops at a page.
+            guard let data = FileHandle(forReadingAtPath: "/proc/\(pid)/net/\(table)")?.readDataToEndOfFile() else { return false }
+            let text = String(decoding: data, as: UTF8.self)
             return text.split(separator: "\n").dropFirst().contains { line in
                 let fields = line.split(separator: " ")
                 return fields.count > 3 && fields[1].hasSuffix(local) && fields[3] == "0A"
