@@ -4,8 +4,9 @@ public import Logging
 internal import Synchronization
 
 /// The daemon's health side: its checker, the operators' overrides, and what the two make of the
-/// config (`DesiredState.effective`). A change of verdict is written to the state directory and
-/// reported through `onTransition` at once, so the daemon reconciles then, not at its next tick.
+/// config (`DesiredState.effective`). A change of verdict is reported through `onTransition` at
+/// once, so the daemon reconciles then, not at its next tick; the reconcile keeps the verdicts it
+/// plans with in the state directory before they reach the kernel.
 public final class HealthMonitor: Sendable {
     public let directory: StateDirectory
     private let checker: HealthChecker
@@ -19,9 +20,10 @@ public final class HealthMonitor: Sendable {
 
     private final class Users: Sendable {
         let byTarget = Mutex<[CheckTarget: [String]]>([:])
-        let checker = Mutex<HealthChecker?>(nil)
         /// When the earliest change of verdict not yet reconciled was decided.
         let decided = Mutex<ContinuousClock.Instant?>(nil)
+        /// Whether a verdict changed since the states were last written.
+        let unsaved = Mutex(false)
     }
 
     public init(directory: StateDirectory, metrics: DaemonMetrics, logger: Logger, concurrency: Int = HealthChecker.defaultConcurrency,
@@ -35,20 +37,13 @@ public final class HealthMonitor: Sendable {
             guard let transition = event.transition else { return }
             let now = ContinuousClock.now
             users.decided.withLock { $0 = $0 ?? now }
+            users.unsaved.withLock { $0 = true }
             logger.notice("health", metadata: [
                 "target": "\(event.target)", "verdict": "\(transition.to.rawValue)", "reason": "\(transition.reason)",
                 "count": "\(transition.count)", "services": "\(users.byTarget.withLock { $0[event.target] ?? [] }.joined(separator: ","))",
             ])
-            if let checker = users.checker.withLock({ $0 }) {
-                do {
-                    try directory.writeHealth(checker.states(), now: DaemonClock.epochSeconds())
-                } catch {
-                    logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
-                }
-            }
             onTransition()
         }
-        users.checker.withLock { $0 = checker }
     }
 
     /// Checks what `state` asks for; at the first call, targets resume from the state a daemon
@@ -96,9 +91,13 @@ public final class HealthMonitor: Sendable {
         overrides.withLock { $0.compactMap(\.until).filter { $0 > now }.min() }
     }
 
-    /// The state to plan with now, and how each checked service stands.
+    /// The state to plan with now, and how each checked service stands. Verdicts changed since
+    /// the last call are written to the state directory first — once per reconcile, however many
+    /// changed (a switch failing takes thousands of targets down at once) — so that a daemon
+    /// restarted after the kernel write resumes from them.
     public func effective(_ config: DesiredState, now: Double) -> DesiredState {
         let states = checker.states()
+        if users.unsaved.withLock({ unsaved in defer { unsaved = false }; return unsaved }) { save(states) }
         let current = overrides.withLock { $0.filter { $0.isActive(at: now) } }
         planned.withLock { $0 = current }
         let (state, services) = config.effective(health: StateDirectory.verdicts(states), overrides: current, now: now)
@@ -119,13 +118,15 @@ public final class HealthMonitor: Sendable {
 
     /// Runs the checks until cancelled, then keeps their state for the next daemon.
     public func run() async throws {
-        defer {
-            do {
-                try directory.writeHealth(checker.states(), now: DaemonClock.epochSeconds())
-            } catch {
-                logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
-            }
-        }
+        defer { save(checker.states()) }
         try await checker.run()
+    }
+
+    private func save(_ states: [CheckTarget: CheckState]) {
+        do {
+            try directory.writeHealth(states, now: DaemonClock.epochSeconds())
+        } catch {
+            logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
+        }
     }
 }

@@ -3,6 +3,7 @@ import LVSConfig
 @testable import LVSDaemon
 import LVSHealth
 import LVSModel
+import Logging
 import Testing
 
 /// The daemon plans against config ∧ health ∧ overrides, and both outlive it in its state folder.
@@ -100,6 +101,28 @@ struct HealthDaemonTests {
         try announced.state.writeOverrides([])
         #expect(await loop.tick(.overrides) == true)
         #expect(router.snapshot.addresses["lvs-announce"]?.map(\.address) == [vip])
+    }
+
+    @Test("verdicts are written by the reconcile that plans with them, not by the checker as they change")
+    func savedByTheReconcile() async throws {
+        // Nothing listens on 127.0.0.1:1: the check fails at once.
+        let fixture = try Fixture(Self.yaml.replacingOccurrences(of: "[203.0.113.11, 203.0.113.12]", with: "[127.0.0.1]")
+            .replacingOccurrences(of: "type: tcp,", with: "type: tcp, port: 1,"))
+        var source = ConfigSource(path: fixture.config)
+        _ = source.refresh()
+        let state = try #require(source.current)
+        let (transitions, transitioned) = AsyncStream.makeStream(of: Void.self)
+        let monitor = HealthMonitor(directory: fixture.state, metrics: fixture.metrics,
+                                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { transitioned.yield() }
+        monitor.configure(state)
+        let running = Task { try await monitor.run() }
+        defer { running.cancel() }
+        var iterator = transitions.makeAsyncIterator()
+        await iterator.next()
+        #expect(try fixture.state.readHealth() == nil)
+        _ = monitor.effective(state, now: Date().timeIntervalSince1970)
+        let saved = try #require(try fixture.state.readHealth())
+        #expect(saved.checks.map(\.state.verdict) == [.failing])
     }
 
     @Test("a state file that is not lvsctl's is refused, not trusted")
