@@ -96,8 +96,11 @@ public final class HealthMonitor: Sendable {
     /// changed (a switch failing takes thousands of targets down at once) — so that a daemon
     /// restarted after the kernel write resumes from them.
     public func effective(_ config: DesiredState, now: Double) -> DesiredState {
+        // The flag before the states: a verdict that changes between the two is saved now or,
+        // flagged again, by the next call.
+        let unsaved = users.unsaved.withLock { unsaved in defer { unsaved = false }; return unsaved }
         let states = checker.states()
-        if users.unsaved.withLock({ unsaved in defer { unsaved = false }; return unsaved }) { save(states) }
+        if unsaved, !save(states) { users.unsaved.withLock { $0 = true } }
         let current = overrides.withLock { $0.filter { $0.isActive(at: now) } }
         planned.withLock { $0 = current }
         let (state, services) = config.effective(health: StateDirectory.verdicts(states), overrides: current, now: now)
@@ -122,11 +125,15 @@ public final class HealthMonitor: Sendable {
         try await checker.run()
     }
 
-    private func save(_ states: [CheckTarget: CheckState]) {
+    /// Whether the states were written; a failure is logged (the next reconcile tries again).
+    @discardableResult
+    private func save(_ states: [CheckTarget: CheckState]) -> Bool {
         do {
             try directory.writeHealth(states, now: DaemonClock.epochSeconds())
+            return true
         } catch {
             logger.error("cannot keep the health state", metadata: ["reason": "\(error)"])
+            return false
         }
     }
 }

@@ -88,7 +88,8 @@ extension HealthChecker {
                 }
             }
             if next == nil { shared.inFlight -= 1 }
-            guard let probe, var slot = shared.slots[probe.target], slot.serial == probe.serial else { return (nil, next) }
+            // A probe cut short by the checker stopping says nothing of its target: not recorded, not saved.
+            guard let probe, shared.tools != nil, var slot = shared.slots[probe.target], slot.serial == probe.serial else { return (nil, next) }
             let transition = slot.state.record(probe.result, at: Date())
             slot.run = nil
             slot.due = max(slot.due + TimeAmount(probe.target.check.interval), probe.at)

@@ -89,6 +89,24 @@ final class HealthCheckerTests: XCTestCase {
         running.cancel()
         try await running.value
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(2))
+        // Cut short, the probe says nothing of its target: a daemon resumes from the state before it.
+        XCTAssertNil(checker.states()[sleeper]?.last)
+    }
+
+    func testStoppingDuringATCPProbeRecordsNothing() async throws {
+        let backlog = FullBacklog()
+        let events = Mutex(0)
+        let checker = HealthChecker(logger: Logger(label: "test")) { _ in events.withLock { $0 += 1 } }
+        let target = CheckTarget(address: loopback, port: backlog.port,
+                                 check: HealthCheck(probe: .tcp, interval: .seconds(60), timeout: .seconds(30), rise: 1, fall: 1))
+        checker.update(targets: [target], restoring: [:])
+        let running = Task { try await checker.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        try await running.value
+        XCTAssertNil(checker.states()[target]?.last)
+        XCTAssertEqual(checker.states()[target]?.verdict, .unknown)
+        XCTAssertEqual(events.withLock { $0 }, 0)
     }
 }
 
