@@ -255,11 +255,8 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         default: nil
         }
         // Only a reconcile that wrote something carried a decision to the kernel.
-        var reaction: Duration?
-        if let decided, case .applied = outcome {
-            reaction = ContinuousClock.now - decided
-            daemon.metrics.recordReaction(reaction!)
-        }
+        let reaction: Duration? = if let decided, case .applied = outcome { ContinuousClock.now - decided } else { nil }
+        if let reaction { daemon.metrics.recordReaction(reaction) }
         daemon.status.update { status in
             status.tickStarted = nil
             status.lastOutcome = outcome

@@ -147,13 +147,7 @@ final class ConnectPoller: CheckClock {
                 close(token.socket)
                 done(code)
             }
-            let due = state.withLock { state -> [@Sendable () -> Void] in
-                let now = NIODeadline.now()
-                var due: [@Sendable () -> Void] = []
-                while let next = state.timers.first, next <= now { due.append(state.timers.pop()) }
-                return due
-            }
-            due.forEach { $0() }
+            state.withLock { $0.timers.popDue(at: .now()) }.forEach { $0() }
         }
     }
 }

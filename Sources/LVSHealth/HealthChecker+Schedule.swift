@@ -22,8 +22,6 @@ extension HealthChecker {
         var state: CheckState
         let address: SocketAddress?
         let clock: LoopTimers
-        /// Where the target's next probe and its timeout are timed: `clock`, or for tcp the poller.
-        let timers: any CheckClock
         /// When the next probe is (or the running one was) due.
         var due: NIODeadline
         /// The number of the timer armed for `due`, if one is.
@@ -38,7 +36,7 @@ extension HealthChecker {
             shared.serial += 1
             let (serial, timer) = (slot.serial, shared.serial)
             shared.slots[target]?.armed = timer
-            slot.timers.at(slot.due) { self.fallDue(target, serial: serial, timer: timer) }
+            target.timers(on: slot.clock).at(slot.due) { self.fallDue(target, serial: serial, timer: timer) }
         }
     }
 
@@ -79,11 +77,11 @@ extension HealthChecker {
     /// Counts a probe's result (nil: it did not start), frees its place for a waiting probe,
     /// and schedules the target's next one.
     private func ended(_ probe: (target: CheckTarget, serial: UInt64, result: ProbeResult, lateness: Duration, at: NIODeadline)?) {
-        let (event, next) = shared.withLock { shared -> (CheckEvent?, (target: CheckTarget, serial: UInt64, timers: any CheckClock)?) in
-            var next: (target: CheckTarget, serial: UInt64, timers: any CheckClock)?
+        let (event, next) = shared.withLock { shared -> (CheckEvent?, (target: CheckTarget, serial: UInt64, clock: LoopTimers)?) in
+            var next: (target: CheckTarget, serial: UInt64, clock: LoopTimers)?
             while shared.tools != nil, let waiting = shared.waiting.popFirst() {
                 if let slot = shared.slots[waiting.target], slot.serial == waiting.serial {
-                    next = (waiting.target, waiting.serial, slot.timers)
+                    next = (waiting.target, waiting.serial, slot.clock)
                     break
                 }
             }
@@ -99,7 +97,7 @@ extension HealthChecker {
         }
         // From the waiting target's clock, not from here: a probe that ends at once would end here
         // again, one frame deeper for every target waiting.
-        if let next { next.timers.at(.now()) { self.probe(next.target, serial: next.serial) } }
+        if let next { next.target.timers(on: next.clock).at(.now()) { self.probe(next.target, serial: next.serial) } }
         guard let event else { return }
         schedule(event.target)
         if let transition = event.transition {

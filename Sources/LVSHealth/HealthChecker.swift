@@ -7,9 +7,8 @@ import Synchronization
 
 /// Runs every `CheckTarget` periodically, once per distinct target however many services share
 /// it: tcp checks on `ConnectPoller`'s thread, the others on SwiftNIO's shared event loops; no
-/// thread per check. A target's first check comes at
-/// a point spread over its interval, so that thousands of targets loaded together are not all
-/// probed at once; at most `concurrency` probes are in flight (later ones wait their turn, and
+/// thread per check. A target's first check comes at a point spread over its interval, so that
+/// thousands of targets loaded together are not all probed at once; at most `concurrency` probes are in flight (later ones wait their turn, and
 /// the wait shows as lateness); a target's next probe is scheduled only when its last one has
 /// ended, so two never overlap.
 public final class HealthChecker: Sendable {
@@ -49,9 +48,8 @@ public final class HealthChecker: Sendable {
                 state.fall = target.check.fall
                 shared.serial += 1
                 let offset = target.check.interval * (Double(index) / Double(added.count))
-                let clock = clocks[Int(shared.serial % UInt64(clocks.count))]
-                shared.slots[target] = Slot(serial: shared.serial, state: state, address: target.socketAddress, clock: clock,
-                                            timers: target.timers(on: clock), due: now + TimeAmount(offset))
+                shared.slots[target] = Slot(serial: shared.serial, state: state, address: target.socketAddress,
+                                            clock: clocks[Int(shared.serial % UInt64(clocks.count))], due: now + TimeAmount(offset))
             }
             return (cancelled, shared.tools == nil ? [] : added)
         }

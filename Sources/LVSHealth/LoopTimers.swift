@@ -33,8 +33,7 @@ final class LoopTimers: Sendable {
     private func fire() {
         let due = state.withLock { state -> [@Sendable () -> Void] in
             let now = NIODeadline.now()
-            var due: [@Sendable () -> Void] = []
-            while let next = state.heap.first, next <= now { due.append(state.heap.pop()) }
+            let due = state.heap.popDue(at: now)
             state.armed = state.heap.first.map { next in
                 let deadline = max(next, now + Self.resolution)
                 return (deadline, eventLoop.scheduleTask(deadline: deadline) { self.fire() })
@@ -60,6 +59,13 @@ struct TimerHeap {
             entries.swapAt(child, (child - 1) / 2)
             child = (child - 1) / 2
         }
+    }
+
+    /// The actions due at `now`, removed, earliest first.
+    mutating func popDue(at now: NIODeadline) -> [@Sendable () -> Void] {
+        var due: [@Sendable () -> Void] = []
+        while let next = first, next <= now { due.append(pop()) }
+        return due
     }
 
     /// The earliest action, removed; the heap must not be empty.
