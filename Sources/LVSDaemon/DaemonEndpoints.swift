@@ -7,7 +7,7 @@ public enum DaemonEndpoints {
     public static func respond(to path: String, status: DaemonStatus, metrics: DaemonMetrics, health: HealthMonitor) -> HTTPResponse {
         switch path {
         case "/metrics":
-            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
+            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .parts(metrics.exposition()))
         case "/healthz":
             let health = status.health()
             return HTTPResponse(status: health.healthy ? 200 : 503, text: (health.healthy ? "ok: " : "unhealthy: ") + health.reason + "\n")

@@ -1,7 +1,7 @@
 public import LVSEngine
 public import LVSModel
 import LVSPlan
-public import NIOCore
+import NIOCore
 public import LVSHealth
 import Prometheus
 internal import Synchronization
@@ -30,10 +30,10 @@ public final class DaemonMetrics: Sendable {
     /// The table last read and the desired state it was planned against, for the IPVS part:
     /// rendered at each scrape, so that a tick does not render what nobody reads.
     private let table = Mutex<(live: LiveState, desired: DesiredState)?>(nil)
-    /// The IPVS part's labels, and the buffer of the last exposition: once the response that
-    /// held it is sent, the next one is written into the same memory, not into a hundred MB of
-    /// fresh pages.
-    private let rendering = Mutex<(layout: IPVSMetrics.Layout, buffer: ByteBuffer)>((IPVSMetrics.Layout(), ByteBuffer()))
+    /// The IPVS part's labels, and the buffers its families were last rendered into: once the
+    /// parts they held are sent, the next scrape writes into the same memory, not into fresh
+    /// pages.
+    private let rendering = Mutex<(layout: IPVSMetrics.Layout, buffers: [ByteBuffer])>((IPVSMetrics.Layout(), []))
 
     public init() {
         let registry = self.registry
@@ -128,22 +128,31 @@ public final class DaemonMetrics: Sendable {
         table.withLock { $0 = (live, desired) }
     }
 
-    /// The whole exposition, in the Prometheus text format 0.0.4, in the buffer the response is
-    /// sent from.
-    public func exposition() -> ByteBuffer {
+    /// The exposition in the Prometheus text format 0.0.4, as parts rendered when they are
+    /// taken: the daemon's own series now, then the IPVS counters a metric family at a time.
+    public func exposition() -> MetricsExposition {
         var own: [UInt8] = []
         registry.emit(into: &own)
         var text = ""
         health.withLock { $0.render(into: &text) }
         own += text.utf8
-        let current = table.withLock { $0 }
-        return rendering.withLock { rendering in
-            rendering.buffer.clear()
-            rendering.buffer.writeBytes(own)
-            if let (live, desired) = current {
-                IPVSMetrics.render(live, desired: desired, layout: &rendering.layout, into: &rendering.buffer)
-            }
-            return rendering.buffer
+        return MetricsExposition(own: ByteBuffer(bytes: own), table: table.withLock { $0 }, metrics: self)
+    }
+
+    /// The series of `table`, with the labels of the last scrape when its shape is the same,
+    /// and two buffers to render its families into.
+    func startRendering(_ table: (live: LiveState, desired: DesiredState)) -> (IPVSMetrics.Series, [ByteBuffer]) {
+        rendering.withLock { rendering in
+            let series = IPVSMetrics.Series(table.live, desired: table.desired, layout: &rendering.layout)
+            var buffers = rendering.buffers
+            rendering.buffers = []
+            while buffers.count < 2 { buffers.append(ByteBuffer()) }
+            return (series, buffers)
         }
+    }
+
+    /// Keeps `buffers` for the next scrape.
+    func finishRendering(_ buffers: [ByteBuffer]) {
+        rendering.withLock { $0.buffers = buffers }
     }
 }

@@ -6,14 +6,26 @@ public import ServiceLifecycle
 
 /// What an endpoint answers.
 public struct HTTPResponse: Sendable {
+    public enum Body: Sendable {
+        case whole(ByteBuffer)
+        /// Parts made as they are taken, each sent while the next is made: for a body too large
+        /// to make before sending starts. Sent with chunked encoding, or up to the connection's
+        /// close for an HTTP/1.0 client.
+        case parts(any Sequence<ByteBuffer> & Sendable)
+    }
+
     public var status: Int
     public var contentType: String
-    public var body: ByteBuffer
+    public var body: Body
 
-    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: ByteBuffer) {
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: Body) {
         self.status = status
         self.contentType = contentType
         self.body = body
+    }
+
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: ByteBuffer) {
+        self.init(status: status, contentType: contentType, body: .whole(body))
     }
 
     public init(status: Int, text: String) {
@@ -99,14 +111,41 @@ private final class RequestHandler: ChannelInboundHandler {
     private func send(_ response: HTTPResponse, to head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.readableBytes))
-        headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
+        var keepAlive = head.isKeepAlive
+        switch response.body {
+        case .whole(let body): headers.add(name: "Content-Length", value: String(body.readableBytes))
+        // HTTP/1.0 has no chunks: the body ends where the connection does.
+        case .parts: keepAlive = keepAlive && head.version != .http1_0
+        }
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let status = HTTPResponseStatus(statusCode: response.status)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        switch (head.method, response.body) {
+        case (.HEAD, _):
+            end(keepAlive: keepAlive, context: context)
+        case (_, .whole(let body)):
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            end(keepAlive: keepAlive, context: context)
+        case (_, .parts(let parts)):
+            context.flush()
+            let channel = context.channel
+            Task {
+                do {
+                    var sent: EventLoopFuture<Void>?
+                    for part in parts {
+                        try await sent?.get()
+                        sent = channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
+                    }
+                    try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+                    if !keepAlive { try await channel.close() }
+                } catch {
+                    try? await channel.close()
+                }
+            }
         }
-        let keepAlive = head.isKeepAlive
+    }
+
+    private func end(keepAlive: Bool, context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }

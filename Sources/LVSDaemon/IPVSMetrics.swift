@@ -6,8 +6,8 @@ import NIOCore
 /// `local_port`, `local_mark`, `proto`, `remote_address`, `remote_port`) plus the config's
 /// `service` name. A table of 64,000 servers is over half a million lines and a hundred MB: each
 /// series' labels are kept in a pool from one scrape to the next, and every line is copied from
-/// the pool straight into the response's buffer, sized beforehand, with no string or array made
-/// per line.
+/// the pool straight into the buffer of its metric family's part of the response, sized
+/// beforehand, with no string or array made per line.
 enum IPVSMetrics {
     private typealias Family = (name: [UInt8], header: [UInt8])
 
@@ -90,38 +90,52 @@ enum IPVSMetrics {
         return live.table.services.lazy.filter { wanted.contains($0.key) }
     }
 
-    /// Appends the series of every service of `live` that `desired` holds, with `layout`'s labels
-    /// (made again first when the table's shape changed).
-    static func render(_ live: LiveState, desired: DesiredState, layout: inout Layout, into buffer: inout ByteBuffer) {
-        if !layout.fits(live, desired) { layout = Layout(live, desired: desired) }
-        let layout = layout
-        var serviceCounters: [Counters] = []
-        var serverValues: [(RealServer, ServerStatistics)] = []
-        serviceCounters.reserveCapacity(layout.services.count)
-        serverValues.reserveCapacity(layout.servers.count)
-        for service in managed(live, desired) {
-            let statistics = live.statistics[service.key]
-            serviceCounters.append(statistics?.counters ?? Counters())
-            for server in service.servers { serverValues.append((server, statistics?.servers[server.key] ?? ServerStatistics())) }
+    /// The metric families, each rendered whole into one part of the response.
+    static var familyCount: Int { serviceFamilies.count + serverFamilies.count }
+
+    /// One scrape's series: `layout`'s labels and the values of `live`, rendered a metric family
+    /// at a time.
+    struct Series: Sendable {
+        let layout: Layout
+        private var serviceCounters: [Counters] = []
+        private var serverValues: [(RealServer, ServerStatistics)] = []
+
+        /// The values of every service of `live` that `desired` holds; `layout` is made again
+        /// first when the table's shape changed.
+        init(_ live: LiveState, desired: DesiredState, layout: inout Layout) {
+            if !layout.fits(live, desired) { layout = Layout(live, desired: desired) }
+            self.layout = layout
+            serviceCounters.reserveCapacity(layout.services.count)
+            serverValues.reserveCapacity(layout.servers.count)
+            for service in managed(live, desired) {
+                let statistics = live.statistics[service.key]
+                serviceCounters.append(statistics?.counters ?? Counters())
+                for server in service.servers { serverValues.append((server, statistics?.servers[server.key] ?? ServerStatistics())) }
+            }
         }
-        // Each line is its name, its labels, a space, at most 20 digits and a line feed.
-        let serviceLabelBytes = layout.serviceLabels.reduce(0) { $0 + $1.count }
-        let serverLabelBytes = layout.serverLabels.reduce(0) { $0 + $1.count }
-        var capacity = 0
-        for ((name, header), _) in serviceFamilies { capacity += header.count + serviceCounters.count * (name.count + 22) + serviceLabelBytes }
-        for ((name, header), _) in serverFamilies { capacity += header.count + serverValues.count * (name.count + 22) + serverLabelBytes }
-        layout.pool.withUnsafeBytes { pool in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
-                var writer = LineWriter(output: output.baseAddress!, pool: pool.baseAddress!)
-                for ((name, header), value) in serviceFamilies {
+
+        /// Appends family `index` (below `familyCount`): its header and a line per series.
+        func render(family index: Int, into buffer: inout ByteBuffer) {
+            if index < serviceFamilies.count {
+                let ((name, header), value) = serviceFamilies[index]
+                write(header, name, labels: layout.serviceLabels, into: &buffer) { value(serviceCounters[$0]) }
+            } else {
+                let ((name, header), value) = serverFamilies[index - serviceFamilies.count]
+                write(header, name, labels: layout.serverLabels, into: &buffer) { value(serverValues[$0].0, serverValues[$0].1) }
+            }
+        }
+
+        private func write(_ header: [UInt8], _ name: [UInt8], labels: [Range<Int>], into buffer: inout ByteBuffer,
+                           value: (Int) -> UInt64) {
+            // Each line is its name, its labels, a space, at most 20 digits and a line feed.
+            let capacity = header.count + labels.count * (name.count + 22) + labels.reduce(0) { $0 + $1.count }
+            _ = layout.pool.withUnsafeBytes { pool in
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
+                    var writer = LineWriter(output: output.baseAddress!, pool: pool.baseAddress!)
                     writer.copy(header)
-                    for (labels, counters) in zip(layout.serviceLabels, serviceCounters) { writer.line(name, labels, value(counters)) }
+                    for (index, range) in labels.enumerated() { writer.line(name, range, value(index)) }
+                    return writer.written
                 }
-                for ((name, header), value) in serverFamilies {
-                    writer.copy(header)
-                    for (labels, entry) in zip(layout.serverLabels, serverValues) { writer.line(name, labels, value(entry.0, entry.1)) }
-                }
-                return writer.written
             }
         }
     }

@@ -255,6 +255,12 @@ struct ReconcileKernelTests {
         let metrics = try get("/metrics").body
         let promtool = try run("/usr/bin/promtool", ["check", "metrics"], input: metrics)
         #expect(promtool.status == 0, "promtool: \(promtool.output)\(promtool.error)")
+        // Sent as it is rendered: chunked to HTTP/1.1, up to the close to HTTP/1.0.
+        for (version, framing) in [("--http1.1", "transfer-encoding: chunked"), ("--http1.0", "connection: close")] {
+            let response = try inside("/usr/bin/curl", ["-s", "-i", version, "-m", "5", "http://127.0.0.1:\(Self.port)/metrics"]).output
+            #expect(response.lowercased().contains(framing + "\r\n"), "\(version): \(response.prefix(300))")
+            #expect(response.contains("\nlvsctl_ipvs_backend_weight{service=\"web\""), "\(version): \(response)")
+        }
 
         // A scheduler no kernel module provides: every write fails from now on.
         try Self.config().replacingOccurrences(of: "scheduler: rr", with: "scheduler: nosuch")
