@@ -129,17 +129,20 @@ private final class RequestHandler: ChannelInboundHandler {
         case (_, .parts(let parts)):
             context.flush()
             let channel = context.channel
-            Task {
+            // Made on a thread for blocking work: on Swift's cooperative pool, each part would
+            // wait for a thread behind a reconcile's blocking read.
+            NIOThreadPool.singleton.submit { state in
+                guard case .active = state else { return channel.close(promise: nil) }
                 do {
                     var sent: EventLoopFuture<Void>?
                     for part in parts {
-                        try await sent?.get()
+                        try sent?.wait()
                         sent = channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
                     }
-                    try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
-                    if !keepAlive { try await channel.close() }
+                    try channel.writeAndFlush(HTTPServerResponsePart.end(nil)).wait()
+                    if !keepAlive { channel.close(promise: nil) }
                 } catch {
-                    try? await channel.close()
+                    channel.close(promise: nil)
                 }
             }
         }
