@@ -42,25 +42,30 @@ public struct HTTPEndpoint: Service {
     public let port: Int
     let route: @Sendable (_ path: String) async -> HTTPResponse
     let logger: Logger
+    let stallTimeout: TimeAmount
 
-    /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
-    public init(host: String, port: Int, logger: Logger, route: @escaping @Sendable (_ path: String) async -> HTTPResponse) {
+    /// Serves `route(path)` for every GET or HEAD request on `host`:`port`. A client that takes
+    /// no part of a body made in parts for `stallTimeout` is disconnected: one that stops reading
+    /// would otherwise hold a thread making that body.
+    public init(host: String, port: Int, logger: Logger, stallTimeout: TimeAmount = .seconds(30),
+                route: @escaping @Sendable (_ path: String) async -> HTTPResponse) {
         self.host = host
         self.port = port
         self.logger = logger
+        self.stallTimeout = stallTimeout
         self.route = route
     }
 
     /// Binds `host`:`port`; a port in use is an error here, at start.
     public func bind() async throws -> any Channel {
-        let route = self.route
+        let (route, stallTimeout) = (self.route, self.stallTimeout)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route, stallTimeout: stallTimeout))
                 }
             }
             .bind(host: host, port: port).get()
@@ -80,9 +85,13 @@ private final class RequestHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let route: @Sendable (String) async -> HTTPResponse
+    private let stallTimeout: TimeAmount
     private var head: HTTPRequestHead?
 
-    init(route: @escaping @Sendable (String) async -> HTTPResponse) { self.route = route }
+    init(route: @escaping @Sendable (String) async -> HTTPResponse, stallTimeout: TimeAmount) {
+        self.route = route
+        self.stallTimeout = stallTimeout
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -128,7 +137,14 @@ private final class RequestHandler: ChannelInboundHandler {
             end(keepAlive: keepAlive, context: context)
         case (_, .parts(let parts)):
             context.flush()
-            let channel = context.channel
+            let (channel, stallTimeout) = (context.channel, self.stallTimeout)
+            /// Writes `part`; the connection is closed if it is not all taken in time.
+            @Sendable func write(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> {
+                let stalled = channel.eventLoop.scheduleTask(in: stallTimeout) { channel.close(promise: nil) }
+                let written = channel.writeAndFlush(part)
+                written.whenComplete { _ in stalled.cancel() }
+                return written
+            }
             // Made on a thread for blocking work: on Swift's cooperative pool, each part would
             // wait for a thread behind a reconcile's blocking read.
             NIOThreadPool.singleton.submit { state in
@@ -137,9 +153,9 @@ private final class RequestHandler: ChannelInboundHandler {
                     var sent: EventLoopFuture<Void>?
                     for part in parts {
                         try sent?.wait()
-                        sent = channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
+                        sent = write(.body(.byteBuffer(part)))
                     }
-                    try channel.writeAndFlush(HTTPServerResponsePart.end(nil)).wait()
+                    try write(.end(nil)).wait()
                     if !keepAlive { channel.close(promise: nil) }
                 } catch {
                     channel.close(promise: nil)
