@@ -72,7 +72,11 @@ growth_high=$(echo "scale=1; 100 * ($rss_high - ${rss_first##* }) / ${rss_first#
 # The metrics endpoint, scraped as Prometheus would: to /dev/null, since what is measured is
 # serving, not the VM writing 100 MB to its overlay disk.
 scrape() { in_ns curl -s -m 120 -o /dev/null -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$port/metrics"; }
-# While ticks follow each other (both CPUs busy with them).
+# While ticks follow each other (both CPUs busy with them): /healthz, then /metrics.
+declare -a t_healthz
+for _ in 1 2 3 4 5; do
+  t_healthz+=("$(in_ns curl -s -m 60 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/healthz")")
+done
 declare -a t_metrics
 for _ in 1 2 3; do
   read -r seconds metrics_bytes < <(scrape)
@@ -115,6 +119,7 @@ echo "reconcile / procfs               : $(echo "scale=3; $m_tick / $m_procfs" |
 echo "resident memory (MiB, low / high over 7 s)"
 echo "  from tick 1                    : $rss_first"
 echo "  from tick $((ticks + 1))                   : $rss_last  (growth $growth_low % / $growth_high %; aim: flat, under 5 %, < 100 MB)"
+echo "/healthz during back-to-back ticks: $(median "${t_healthz[@]}") s (median), $(printf '%s\n' "${t_healthz[@]}" | sort -g | tail -n 1) s (slowest of 5)"
 echo "/metrics ($metrics_bytes bytes)"
 echo "  between ticks (median)         : $(median "${t_idle[@]}") s  (aim < 1; first scrape, making the labels: $t_idle_first s)"
 echo "  during back-to-back ticks      : $(median "${t_metrics[@]}") s"

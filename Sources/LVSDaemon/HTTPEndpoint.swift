@@ -3,6 +3,7 @@ public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 
 /// What an endpoint answers.
 public struct HTTPResponse: Sendable {
@@ -34,38 +35,53 @@ public struct HTTPResponse: Sendable {
 }
 
 /// The daemon's HTTP endpoint (`/metrics`, `/healthz`, `/plan`) on SwiftNIO: GET and HEAD only,
-/// request bodies ignored, anything else answered 404 or 405. Each answer is made off the event
-/// loop, so that a long one (a hundred MB of metrics) holds up no other request. Runs until
-/// graceful shutdown.
+/// request bodies ignored, anything else answered 404 or 405. Runs until graceful shutdown.
+///
+/// Answers are made on NIO's threads for blocking work, not on the event loop (a long one holds
+/// up no other request) and not on Swift's cooperative pool, whose threads a reconcile's
+/// blocking reads can hold for seconds: `/healthz` answers at once while a tick runs. Bodies made
+/// in parts are sent from two threads of the endpoint's own, so that clients reading them slowly
+/// never delay another answer.
 public struct HTTPEndpoint: Service {
     public let host: String
     public let port: Int
-    let route: @Sendable (_ path: String) async -> HTTPResponse
+    let route: @Sendable (_ path: String) -> HTTPResponse
     let logger: Logger
-    let stallTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let maximumConnections: Int
+    let bodies = NIOThreadPool(numberOfThreads: 2)
 
-    /// Serves `route(path)` for every GET or HEAD request on `host`:`port`. A client that takes
-    /// no part of a body made in parts for `stallTimeout` is disconnected: one that stops reading
-    /// would otherwise hold a thread making that body.
-    public init(host: String, port: Int, logger: Logger, stallTimeout: TimeAmount = .seconds(30),
-                route: @escaping @Sendable (_ path: String) async -> HTTPResponse) {
+    /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
+    ///
+    /// A connection on which nothing is received and nothing sent is taken for `idleTimeout` is
+    /// closed, and connections beyond `maximumConnections` are closed as they come: clients that
+    /// hold connections open, or stop reading a body made in parts (and the thread making it),
+    /// cannot take the descriptors and memory the daemon's checks need.
+    public init(host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = .seconds(30), maximumConnections: Int = 64,
+                route: @escaping @Sendable (_ path: String) -> HTTPResponse) {
         self.host = host
         self.port = port
         self.logger = logger
-        self.stallTimeout = stallTimeout
+        self.idleTimeout = idleTimeout
+        self.maximumConnections = maximumConnections
         self.route = route
     }
 
     /// Binds `host`:`port`; a port in use is an error here, at start.
     public func bind() async throws -> any Channel {
-        let (route, stallTimeout) = (self.route, self.stallTimeout)
+        let (route, idleTimeout, bodies) = (self.route, self.idleTimeout, self.bodies)
+        bodies.start()
+        let connections = Connections(maximum: maximumConnections)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.admit() else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in connections.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route, stallTimeout: stallTimeout))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route, bodies: bodies))
                 }
             }
             .bind(host: host, port: port).get()
@@ -76,7 +92,27 @@ public struct HTTPEndpoint: Service {
         logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(host):\(port)")"])
         try? await gracefulShutdown()
         try await channel.close()
+        try await bodies.shutdownGracefully()
     }
+}
+
+/// The connections open on one endpoint.
+private final class Connections: Sendable {
+    private let open = Mutex(0)
+    private let maximum: Int
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    /// Counts one more, unless `maximum` are open.
+    func admit() -> Bool {
+        open.withLock { open in
+            guard open < maximum else { return false }
+            open += 1
+            return true
+        }
+    }
+
+    func release() { open.withLock { $0 -= 1 } }
 }
 
 /// Answers one request at a time on a connection, keeping it open when the client asks.
@@ -84,13 +120,18 @@ private final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let route: @Sendable (String) async -> HTTPResponse
-    private let stallTimeout: TimeAmount
+    private let route: @Sendable (String) -> HTTPResponse
+    private let bodies: NIOThreadPool
     private var head: HTTPRequestHead?
 
-    init(route: @escaping @Sendable (String) async -> HTTPResponse, stallTimeout: TimeAmount) {
+    init(route: @escaping @Sendable (String) -> HTTPResponse, bodies: NIOThreadPool) {
         self.route = route
-        self.stallTimeout = stallTimeout
+        self.bodies = bodies
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is IdleStateHandler.IdleStateEvent else { return context.fireUserInboundEventTriggered(event) }
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -110,11 +151,13 @@ private final class RequestHandler: ChannelInboundHandler {
             return
         }
         let path = String(head.uri.prefix { $0 != "?" })
-        let promise = context.eventLoop.makePromise(of: HTTPResponse.self)
-        promise.completeWithTask { [route] in await route(path) }
-        promise.futureResult.assumeIsolated().whenSuccess { response in
-            self.send(response, to: head, context: context)
-        }
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { [route] in route(path) }
+            .assumeIsolated().whenComplete { answer in
+                switch answer {
+                case .success(let response): self.send(response, to: head, context: context)
+                case .failure: context.close(promise: nil)
+                }
+            }
     }
 
     private func send(_ response: HTTPResponse, to head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -137,25 +180,16 @@ private final class RequestHandler: ChannelInboundHandler {
             end(keepAlive: keepAlive, context: context)
         case (_, .parts(let parts)):
             context.flush()
-            let (channel, stallTimeout) = (context.channel, self.stallTimeout)
-            /// Writes `part`; the connection is closed if it is not all taken in time.
-            @Sendable func write(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> {
-                let stalled = channel.eventLoop.scheduleTask(in: stallTimeout) { channel.close(promise: nil) }
-                let written = channel.writeAndFlush(part)
-                written.whenComplete { _ in stalled.cancel() }
-                return written
-            }
-            // Made on a thread for blocking work: on Swift's cooperative pool, each part would
-            // wait for a thread behind a reconcile's blocking read.
-            NIOThreadPool.singleton.submit { state in
+            let channel = context.channel
+            bodies.submit { state in
                 guard case .active = state else { return channel.close(promise: nil) }
                 do {
                     var sent: EventLoopFuture<Void>?
                     for part in parts {
                         try sent?.wait()
-                        sent = write(.body(.byteBuffer(part)))
+                        sent = channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
                     }
-                    try write(.end(nil)).wait()
+                    try channel.writeAndFlush(HTTPServerResponsePart.end(nil)).wait()
                     if !keepAlive { channel.close(promise: nil) }
                 } catch {
                     channel.close(promise: nil)

@@ -10,22 +10,57 @@ struct HTTPEndpointTests {
     /// 32 MB in parts of 1 MB: more than loopback's socket buffers hold.
     static let parts = Array(repeating: ByteBuffer(repeating: UInt8(ascii: "a"), count: 1 << 20), count: 32)
 
-    @Test("a body in parts reaches a reader whole; a client that stops reading is disconnected after the stall timeout")
-    func partsAndStalls() async throws {
-        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), stallTimeout: .milliseconds(500)) { _ in
+    @Test("a body in parts reaches a reader whole; a client that stops reading, or sends nothing, is disconnected when idle")
+    func partsAndIdleClients() async throws {
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), idleTimeout: .milliseconds(500)) { _ in
             HTTPResponse(status: 200, body: .parts(Self.parts))
         }
         let channel = try await endpoint.bind()
         let port = try #require(channel.localAddress?.port)
-
-        let stalled = try RawClient(port: port, receiveBuffer: 4096)
-        let reader = try RawClient(port: port)
-        #expect(reader.bodyBytesUntilClose() == 32 << 20)
-        usleep(1_500_000)
-        // The server gave up on it: what it sent arrives, then the end, short of the whole.
-        let partial = stalled.bodyBytesUntilClose()
+        let (whole, partial, silentClosed) = try await onThread {
+            let stalled = try RawClient(port: port, receiveBuffer: 4096)
+            let silent = try RawClient(port: port, request: false)
+            let whole = try RawClient(port: port).bodyBytesUntilClose()
+            usleep(1_500_000)
+            return (whole, stalled.bodyBytesUntilClose(), silent.closedByServer())
+        }
+        #expect(whole == 32 << 20)
+        // The server gave up on the stalled client: what it sent arrives, then the end, short of the whole.
         #expect(partial.map { $0 < 32 << 20 } == true, "\(String(describing: partial)) bytes")
+        #expect(silentClosed)
         try await channel.close()
+        try await endpoint.bodies.shutdownGracefully()
+    }
+
+    @Test("connections beyond the maximum are closed as they come; a place that frees up is taken again")
+    func connectionLimit() async throws {
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), maximumConnections: 2) { _ in
+            HTTPResponse(status: 200, body: .parts(Self.parts))
+        }
+        let channel = try await endpoint.bind()
+        let port = try #require(channel.localAddress?.port)
+        let (open, admittedLater) = try await onThread {
+            // Each connection is counted on the event loop it is given to, in no set order:
+            // which of the three is refused is not known, only that one is.
+            let clients = try (0..<3).map { _ in try RawClient(port: port, request: false) }
+            usleep(300_000)
+            let open = clients.filter(\.isOpen)
+            clients.forEach { close($0.socket) }
+            usleep(200_000)
+            return (open.count, try RawClient(port: port).bodyBytesUntilClose())
+        }
+        #expect(open == 2)
+        #expect(admittedLater == 32 << 20)
+        try await channel.close()
+        try await endpoint.bodies.shutdownGracefully()
+    }
+
+    /// Runs blocking socket calls on a thread of their own: on Swift's cooperative pool they
+    /// would hold the threads the endpoint's answers are made on.
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 }
 
@@ -34,7 +69,7 @@ struct HTTPEndpointTests {
 private struct RawClient {
     let socket: Int32
 
-    init(port: Int, receiveBuffer: Int32? = nil) throws {
+    init(port: Int, receiveBuffer: Int32? = nil, request: Bool = true) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer { setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -47,8 +82,25 @@ private struct RawClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         try #require(connected == 0)
-        let request = Array("GET /metrics HTTP/1.0\r\n\r\n".utf8)
-        try #require(send(socket, request, request.count, 0) == request.count)
+        guard request else { return }
+        let bytes = Array("GET /metrics HTTP/1.0\r\n\r\n".utf8)
+        try #require(send(socket, bytes, bytes.count, 0) == bytes.count)
+    }
+
+    /// Whether the server closed the connection (within the read timeout), whatever it sent.
+    func closedByServer() -> Bool {
+        defer { close(socket) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { return count == 0 }
+        }
+    }
+
+    /// Whether the connection is still open: nothing to read and no end seen, now.
+    var isOpen: Bool {
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_DONTWAIT)) < 0 && errno == EAGAIN
     }
 
     /// The bytes after the response's head, read until the server closes; nil when it does not
