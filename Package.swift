@@ -82,7 +82,8 @@ let package = Package(
                                    .product(name: "NIOSSL", package: "swift-nio-ssl")],
                     swiftSettings: strict),
         .testTarget(name: "LVSDaemonTests", dependencies: ["LVSDaemon", "LVSEngine", "LVSHealth", "LVSPlan", "LVSModel", "LVSConfig",
-                                                          .product(name: "NIOCore", package: "swift-nio")],
+                                                          .product(name: "NIOCore", package: "swift-nio"),
+                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: strict),
         // Expected/: ipvsadm tables the kernel tests read by path, not resources.
         .testTarget(name: "LVSCtlTests", dependencies: ["lvsctl"], exclude: ["Expected"], swiftSettings: strict),

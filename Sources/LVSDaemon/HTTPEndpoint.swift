@@ -48,8 +48,8 @@ public struct HTTPEndpoint: Service {
     let route: @Sendable (_ path: String) -> HTTPResponse
     let logger: Logger
     let idleTimeout: TimeAmount
-    let maximumConnections: Int
     let bodies = NIOThreadPool(numberOfThreads: 2)
+    private let connections: Connections
 
     /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
     ///
@@ -63,21 +63,20 @@ public struct HTTPEndpoint: Service {
         self.port = port
         self.logger = logger
         self.idleTimeout = idleTimeout
-        self.maximumConnections = maximumConnections
+        connections = Connections(maximum: maximumConnections)
         self.route = route
     }
 
     /// Binds `host`:`port`; a port in use is an error here, at start.
     public func bind() async throws -> any Channel {
-        let (route, idleTimeout, bodies) = (self.route, self.idleTimeout, self.bodies)
+        let (route, idleTimeout, bodies, connections) = (self.route, self.idleTimeout, self.bodies, self.connections)
         bodies.start()
-        let connections = Connections(maximum: maximumConnections)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                guard connections.admit() else { return channel.close() }
-                channel.closeFuture.whenComplete { _ in connections.release() }
+                guard connections.admit(channel) else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in connections.release(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -92,27 +91,33 @@ public struct HTTPEndpoint: Service {
         logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(host):\(port)")"])
         try? await gracefulShutdown()
         try await channel.close()
+        // A body still being sent ends with its connection, not when its client is done.
+        connections.closeAll()
         try await bodies.shutdownGracefully()
     }
 }
 
 /// The connections open on one endpoint.
 private final class Connections: Sendable {
-    private let open = Mutex(0)
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let maximum: Int
 
     init(maximum: Int) { self.maximum = maximum }
 
-    /// Counts one more, unless `maximum` are open.
-    func admit() -> Bool {
+    /// Keeps `channel`, unless `maximum` are open.
+    func admit(_ channel: any Channel) -> Bool {
         open.withLock { open in
-            guard open < maximum else { return false }
-            open += 1
+            guard open.count < maximum else { return false }
+            open[ObjectIdentifier(channel)] = channel
             return true
         }
     }
 
-    func release() { open.withLock { $0 -= 1 } }
+    func release(_ channel: any Channel) { open.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+
+    func closeAll() {
+        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
 }
 
 /// Answers one request at a time on a connection, keeping it open when the client asks.

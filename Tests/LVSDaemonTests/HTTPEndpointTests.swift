@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Testing
 @testable import LVSDaemon
 
@@ -55,6 +56,32 @@ struct HTTPEndpointTests {
         try await endpoint.bodies.shutdownGracefully()
     }
 
+    @Test("graceful shutdown ends a body still being sent at once, not when its client is done with it")
+    func shutdownWithABodyInFlight() async throws {
+        let port = try await onThread { try RawClient.freePort() }
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: port, logger: Logger(label: "test")) { _ in
+            HTTPResponse(status: 200, body: .parts(Self.parts))
+        }
+        let group = ServiceGroup(services: [endpoint], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        let stalled = try await onThread {
+            // Generous: other suites' blocking tests can hold the cooperative pool the group runs on.
+            let deadline = Date().addingTimeInterval(60)
+            while true {
+                if let client = try? RawClient(port: port, receiveBuffer: 4096) { return client }
+                guard Date() < deadline else { throw CancellationError() }
+                usleep(20_000)
+            }
+        }
+        usleep(300_000)
+        let started = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        try await running.value
+        // Without closing it, the idle timeout (30 s) ends it.
+        #expect(ContinuousClock.now - started < .seconds(15))
+        close(stalled.socket)
+    }
+
     /// Runs blocking socket calls on a thread of their own: on Swift's cooperative pool they
     /// would hold the threads the endpoint's answers are made on.
     private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -67,6 +94,8 @@ struct HTTPEndpointTests {
 /// An HTTP/1.0 client on a plain socket (the body ends where the connection does), so that the
 /// test decides when it reads.
 private struct RawClient {
+    struct NotListening: Error {}
+
     let socket: Int32
 
     init(port: Int, receiveBuffer: Int32? = nil, request: Bool = true) throws {
@@ -81,10 +110,28 @@ private struct RawClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        try #require(connected == 0)
+        guard connected == 0 else {
+            close(socket)
+            throw NotListening()
+        }
         guard request else { return }
         let bytes = Array("GET /metrics HTTP/1.0\r\n\r\n".utf8)
         try #require(send(socket, bytes, bytes.count, 0) == bytes.count)
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Whether the server closed the connection (within the read timeout), whatever it sent.
