@@ -71,29 +71,31 @@ growth_low=$(echo "scale=1; 100 * ($rss_low - ${rss_first%% *}) / ${rss_first%% 
 growth_high=$(echo "scale=1; 100 * ($rss_high - ${rss_first##* }) / ${rss_first##* }" | bc)
 # The metrics endpoint, scraped as Prometheus would: to /dev/null, since what is measured is
 # serving, not the VM writing 100 MB to its overlay disk.
-scrape() { in_ns curl -s -m 120 -o /dev/null -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$port/metrics"; }
+# $1 scrapes: their seconds appended to the array named $2, the size kept in $metrics_bytes.
+scrapes() {
+  local -n times=$2
+  local seconds n
+  for ((n = 0; n < $1; n++)); do
+    read -r seconds metrics_bytes < <(in_ns curl -s -m 120 -o /dev/null -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$port/metrics")
+    times+=("$seconds")
+  done
+}
 # While ticks follow each other (both CPUs busy with them): /healthz, then /metrics.
 declare -a t_healthz
 for _ in 1 2 3 4 5; do
   t_healthz+=("$(in_ns curl -s -m 60 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/healthz")")
 done
 declare -a t_metrics
-for _ in 1 2 3; do
-  read -r seconds metrics_bytes < <(scrape)
-  t_metrics+=("$seconds")
-done
+scrapes 3 t_metrics
 kill -TERM "$pid"; wait "$pid" || true
 # Between ticks, as at the default interval of 30 s: a daemon of its own that ticks once in the
 # time measured. Its first scrape makes the labels; the next three reuse them.
 ip netns exec "$ns" "$lvsctl" reconcile -f "$work/table.yaml" --interval 5m --listen "127.0.0.1:$port" --lock-file "$work/lock" 2> "$work/log-idle" &
 pid=$!
 until grep -q 'msg=reconcile ' "$work/log-idle"; do sleep 0.2; done
-read -r t_idle_first _ < <(scrape)
-declare -a t_idle
-for _ in 1 2 3; do
-  read -r seconds _ < <(scrape)
-  t_idle+=("$seconds")
-done
+declare -a t_idle_first t_idle
+scrapes 1 t_idle_first
+scrapes 3 t_idle
 kill -TERM "$pid"; wait "$pid" || true
 
 grep -q 'outcome=applied\|outcome=failed\|outcome=refused' "$work/log" && { echo "drift or errors during the run:"; grep -v 'outcome=unchanged' "$work/log" | head; }
@@ -121,5 +123,5 @@ echo "  from tick 1                    : $rss_first"
 echo "  from tick $((ticks + 1))                   : $rss_last  (growth $growth_low % / $growth_high %; aim: flat, under 5 %, < 100 MB)"
 echo "/healthz during back-to-back ticks: $(median "${t_healthz[@]}") s (median), $(printf '%s\n' "${t_healthz[@]}" | sort -g | tail -n 1) s (slowest of 5)"
 echo "/metrics ($metrics_bytes bytes)"
-echo "  between ticks (median)         : $(median "${t_idle[@]}") s  (aim < 1; first scrape, making the labels: $t_idle_first s)"
+echo "  between ticks (median)         : $(median "${t_idle[@]}") s  (aim < 1; first scrape, making the labels: ${t_idle_first[0]} s)"
 echo "  during back-to-back ticks      : $(median "${t_metrics[@]}") s"

@@ -8,9 +8,9 @@ import Synchronization
 /// Runs every `CheckTarget` periodically, once per distinct target however many services share
 /// it: tcp checks on `ConnectPoller`'s thread, the others on SwiftNIO's shared event loops; no
 /// thread per check. A target's first check comes at a point spread over its interval, so that
-/// thousands of targets loaded together are not all probed at once; at most `concurrency` probes are in flight (later ones wait their turn, and
-/// the wait shows as lateness); a target's next probe is scheduled only when its last one has
-/// ended, so two never overlap.
+/// thousands of targets loaded together are not all probed at once; at most `concurrency`
+/// probes are in flight (later ones wait their turn, and the wait shows as lateness); a target's
+/// next probe is scheduled only when its last one has ended, so two never overlap.
 public final class HealthChecker: Sendable {
     /// Probes in flight at most, by default: sockets, not threads, so a generous bound.
     public static let defaultConcurrency = 1024

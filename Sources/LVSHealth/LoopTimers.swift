@@ -69,7 +69,7 @@ struct TimerHeap {
     }
 
     /// The earliest action, removed; the heap must not be empty.
-    mutating func pop() -> @Sendable () -> Void {
+    private mutating func pop() -> @Sendable () -> Void {
         entries.swapAt(0, entries.count - 1)
         let action = entries.removeLast().action
         var parent = 0

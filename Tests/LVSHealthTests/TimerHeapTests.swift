@@ -12,7 +12,12 @@ final class TimerHeapTests: XCTestCase {
         for (index, offset) in offsets.enumerated() {
             heap.push(base + .milliseconds(Int64(offset))) { popped.withLock { $0.append(index) } }
         }
-        while heap.first != nil { heap.pop()() }
+        // What is due by the middle, then the rest.
+        let early = heap.popDue(at: base + .milliseconds(25))
+        XCTAssertEqual(early.count, offsets.filter { $0 <= 25 }.count)
+        early.forEach { $0() }
+        heap.popDue(at: base + .milliseconds(50)).forEach { $0() }
+        XCTAssertNil(heap.first)
         let expected = offsets.enumerated().sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }.map(\.offset)
         XCTAssertEqual(popped.withLock { $0 }, expected)
     }
