@@ -69,7 +69,9 @@ final class ServerDumps: Sendable {
         }
         work.signal()
         if startWorker {
-            DispatchQueue.global().async(group: workers) { self.dumpBatches() }
+            // A thread of its own (a serial queue overcommits): the global queue's threads, one
+            // per CPU, may all be waiting for this read, and it adds more only once a second.
+            DispatchQueue(label: "lvsctl.server-dumps").async(group: workers) { self.dumpBatches() }
         }
     }
 

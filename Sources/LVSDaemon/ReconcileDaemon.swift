@@ -349,10 +349,12 @@ struct DaemonLoop<Table: IPVSTableAccess> {
         }
     }
 
-    /// Blocking work (netlink, processes) on a thread of Dispatch's, off the concurrency pool.
+    /// Blocking work (netlink, processes) on a thread of its own, off the concurrency pool: a
+    /// serial queue gets a thread at once, where the global queue's threads, as many as CPUs,
+    /// are all taken by the reconcile's own waits and grow only once a second on Linux.
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
+            DispatchQueue(label: "lvsctl.reconcile").async { continuation.resume(returning: work()) }
         }
     }
 }

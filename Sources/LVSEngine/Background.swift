@@ -14,7 +14,10 @@ public final class Background<Value>: @unchecked Sendable {
 
     public init(_ work: @escaping () -> Value) {
         self.work = work
-        DispatchQueue.global().async { [self] in
+        // A serial queue of its own gets a thread at once (it overcommits). The global queue
+        // has as many threads as CPUs, and on Linux adds one only once a second when they all
+        // wait: a read waiting for its server dumps would leave those dumps no thread.
+        DispatchQueue(label: "lvsctl.background").async { [self] in
             result = self.work()
             done.signal()
         }

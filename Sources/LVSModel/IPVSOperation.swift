@@ -33,7 +33,7 @@ public enum OperationOutcome: Hashable, Sendable {
 
 /// The IPVS table as something that can be read and written: the kernel over netlink, or an
 /// in-memory table for tests and offline plans. Errors are the kernel's, translated.
-public protocol IPVSTableAccess {
+public protocol IPVSTableAccess: SendableMetatype {
     /// Reads services, servers, timeouts and sync daemons (and, for the kernel, info and counters).
     func snapshot() throws(IPVSError) -> LiveState
     /// `snapshot()`, without counters when `statistics` is false: plans need none, and a table

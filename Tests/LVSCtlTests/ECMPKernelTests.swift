@@ -115,7 +115,7 @@ struct ECMPKernelTests {
         process.arguments = ["netns", "exec", topology.namespace(node), program] + arguments
         process.standardInput = FileHandle.nullDevice
         if let output {
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            try #require(FileManager.default.createFile(atPath: output.path, contents: nil), "cannot create \(output.path)")
             process.standardOutput = try FileHandle(forWritingTo: output)
         } else {
             process.standardOutput = FileHandle.nullDevice
@@ -204,8 +204,9 @@ struct ECMPKernelTests {
         let rebuilt = try listing(topology, "dir2")
         #expect(rebuilt == fresh, "server order differs:\ndir1:\n\(fresh)\ndir2:\n\(rebuilt)")
 
-        // The same 5-tuple reaches the same server through either director.
-        let ports = Array(41000..<41016)
+        // The same 5-tuple reaches the same server through either director. Fixed source ports
+        // lie below the ephemeral range (32768–60999), where no other request can hold them.
+        let ports = Array(21000..<21016)
         var chosen: [String: [String?]] = [:]
         for (director, address) in Self.directors.sorted(by: { $0.key < $1.key }) {
             let routed = try topology.exec("probe", TrafficTool.ip, ["route", "replace", "\(Self.vip)/32", "via", address])
@@ -234,13 +235,13 @@ struct ECMPKernelTests {
         let downloads = try (0..<12).map { index in
             try start(topology, "client", TrafficTool.curl,
                       ["--silent", "--http1.0", "--noproxy", "*", "--limit-rate", "40k", "--max-time", "120",
-                       "--local-port", String(43000 + index), "--output", "/dev/null", "--write-out", "%{size_download}",
+                       "--local-port", String(23000 + index), "--output", "/dev/null", "--write-out", "%{size_download}",
                        "http://\(Self.vip)/big"],
                       output: topology.folder.appendingPathComponent("download-\(index)"))
         }
         usleep(2_000_000)
         let carried = try topology.exec("dir2", TrafficTool.ipvsadm, ["-Lnc"]).output
-        let throughDir2 = Set(downloads.indices.filter { carried.contains("198.51.100.2:\(43000 + $0) ") })
+        let throughDir2 = Set(downloads.indices.filter { carried.contains("198.51.100.2:\(23000 + $0) ") })
 
         // dir1's servers all fail: its config holds them at weight 0, lvsctl withdraws the VIP.
         let down = try apply(topology, "dir1", config(weight: 0))

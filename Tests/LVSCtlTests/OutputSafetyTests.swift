@@ -68,7 +68,7 @@ struct OutputSafetyTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: lvsctlBinary)
         process.arguments = arguments
-        process.standardOutput = try #require(FileHandle(forWritingAtPath: path))
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
