@@ -37,51 +37,59 @@ public final class DaemonMetrics: Sendable {
 
     public init() {
         let registry = self.registry
+        func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        }
         reconciles = Dictionary(uniqueKeysWithValues: ["unchanged", "applied", "refused", "failed"].map { result in
-            (result, registry.makeCounter(name: "lvsctl_reconcile_total", labels: [("result", result)],
-                                          help: "Reconciles run, by outcome: unchanged (nothing written), applied, refused, failed."))
+            (result, registry.makeCounter(
+                descriptor: named("lvsctl_reconcile_total", "Reconciles run, by outcome: unchanged (nothing written), applied, refused, failed."),
+                labels: [("result", result)]))
         })
         duration = registry.makeDurationHistogram(
-            name: "lvsctl_reconcile_duration_seconds", labels: [],
+            descriptor: named("lvsctl_reconcile_duration_seconds", "How long one reconcile took, from reading the director to confirming the result."),
+            labels: [],
             buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
-            help: "How long one reconcile took, from reading the director to confirming the result.")
-        lastReconcile = registry.makeGauge(name: "lvsctl_last_reconcile_timestamp_seconds",
-                                           help: "When the last reconcile ended, in seconds since the epoch.")
-        lastSuccess = registry.makeGauge(name: "lvsctl_last_success_timestamp_seconds",
-                                         help: "When a reconcile last ended with the director converged (or drift reported in detect mode).")
+                      .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60)])
+        lastReconcile = registry.makeGauge(descriptor: named("lvsctl_last_reconcile_timestamp_seconds",
+                                                             "When the last reconcile ended, in seconds since the epoch."))
+        lastSuccess = registry.makeGauge(descriptor: named("lvsctl_last_success_timestamp_seconds",
+                                                           "When a reconcile last ended with the director converged (or drift reported in detect mode)."))
         var drift: [String: Counter] = [:]
         for object in Change.Object.allCases {
             for action in Change.Action.allCases {
                 drift["\(object.rawValue)/\(action.rawValue)"] = registry.makeCounter(
-                    name: "lvsctl_drift_changes_total", labels: [("object", object.rawValue), ("action", action.rawValue)],
-                    help: "Changes found between the desired state and the director, by object and action.")
+                    descriptor: named("lvsctl_drift_changes_total", "Changes found between the desired state and the director, by object and action."),
+                    labels: [("object", object.rawValue), ("action", action.rawValue)])
             }
         }
         self.drift = drift
-        pending = registry.makeGauge(name: "lvsctl_pending_changes",
-                                     help: "Changes found at the last reconcile and not carried out (detect mode, refused, failed).")
-        configValid = registry.makeGauge(name: "lvsctl_config_valid",
-                                         help: "1 when the config file last read was valid; 0 while an invalid one is ignored.")
-        configLoaded = registry.makeGauge(name: "lvsctl_config_last_load_timestamp_seconds",
-                                          help: "When the config file was last read, valid or not.")
-        managedServices = registry.makeGauge(name: "lvsctl_managed_services", help: "Services the desired state holds.")
-        managedServers = registry.makeGauge(name: "lvsctl_managed_servers", help: "Real servers the desired state holds.")
+        pending = registry.makeGauge(descriptor: named("lvsctl_pending_changes",
+                                                       "Changes found at the last reconcile and not carried out (detect mode, refused, failed)."))
+        configValid = registry.makeGauge(descriptor: named("lvsctl_config_valid",
+                                                           "1 when the config file last read was valid; 0 while an invalid one is ignored."))
+        configLoaded = registry.makeGauge(descriptor: named("lvsctl_config_last_load_timestamp_seconds",
+                                                            "When the config file was last read, valid or not."))
+        managedServices = registry.makeGauge(descriptor: named("lvsctl_managed_services", "Services the desired state holds."))
+        managedServers = registry.makeGauge(descriptor: named("lvsctl_managed_servers", "Real servers the desired state holds."))
         let checkBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
         checkDurations = Dictionary(uniqueKeysWithValues: ["tcp", "http", "https", "dns", "exec"].map { type in
-            (type, registry.makeDurationHistogram(name: "lvsctl_backend_check_duration_seconds", labels: [("type", type)],
-                                                  buckets: checkBuckets, help: "How long one health check took, by check type."))
+            (type, registry.makeDurationHistogram(
+                descriptor: named("lvsctl_backend_check_duration_seconds", "How long one health check took, by check type."),
+                labels: [("type", type)], buckets: checkBuckets))
         })
         checkLateness = registry.makeDurationHistogram(
-            name: "lvsctl_backend_check_lateness_seconds", labels: [], buckets: checkBuckets,
-            help: "How long after its scheduled time a health check started (waiting for a free slot, a busy event loop).")
+            descriptor: named("lvsctl_backend_check_lateness_seconds",
+                              "How long after its scheduled time a health check started (waiting for a free slot, a busy event loop)."),
+            labels: [], buckets: checkBuckets)
         reaction = registry.makeDurationHistogram(
-            name: "lvsctl_health_reaction_seconds", labels: [], buckets: checkBuckets,
-            help: "From a check's change of verdict to the end of the reconcile that wrote it to the kernel.")
+            descriptor: named("lvsctl_health_reaction_seconds",
+                              "From a check's change of verdict to the end of the reconcile that wrote it to the kernel."),
+            labels: [], buckets: checkBuckets)
         transitions = Dictionary(uniqueKeysWithValues: ["healthy", "failing"].map { verdict in
-            (verdict, registry.makeCounter(name: "lvsctl_backend_transitions_total", labels: [("to", verdict)],
-                                           help: "Changes of a check target's verdict, by the verdict it changed to."))
+            (verdict, registry.makeCounter(
+                descriptor: named("lvsctl_backend_transitions_total", "Changes of a check target's verdict, by the verdict it changed to."),
+                labels: [("to", verdict)]))
         })
     }
 

@@ -9,29 +9,35 @@ import NIOCore
 /// the pool straight into the buffer of its metric family's part of the response, sized
 /// beforehand, with no string or array made per line.
 enum IPVSMetrics {
-    private typealias Family = (name: [UInt8], header: [UInt8])
+    private struct Family {
+        let name: [UInt8]
+        let header: [UInt8]
 
-    private static func family(_ name: String, _ type: String, _ help: String) -> Family {
-        (Array(name.utf8), Array("# HELP \(name) \(help)\n# TYPE \(name) \(type)\n".utf8))
+        init(_ name: String, _ type: String, _ help: String) {
+            self.name = Array(name.utf8)
+            header = Array("# HELP \(name) \(help)\n# TYPE \(name) \(type)\n".utf8)
+        }
     }
 
-    private static let serviceFamilies: [(Family, @Sendable (Counters) -> UInt64)] = [
-        (family("lvsctl_ipvs_connections_total", "counter", "Connections a service scheduled."), { $0.connections }),
-        (family("lvsctl_ipvs_incoming_packets_total", "counter", "Packets from clients to a service."), { $0.inPackets }),
-        (family("lvsctl_ipvs_outgoing_packets_total", "counter", "Packets from a service's servers to clients."), { $0.outPackets }),
-        (family("lvsctl_ipvs_incoming_bytes_total", "counter", "Bytes from clients to a service."), { $0.inBytes }),
-        (family("lvsctl_ipvs_outgoing_bytes_total", "counter", "Bytes from a service's servers to clients."), { $0.outBytes }),
+    /// In the order of `Series.serviceValues`' columns.
+    private static let serviceFamilies = [
+        Family("lvsctl_ipvs_connections_total", "counter", "Connections a service scheduled."),
+        Family("lvsctl_ipvs_incoming_packets_total", "counter", "Packets from clients to a service."),
+        Family("lvsctl_ipvs_outgoing_packets_total", "counter", "Packets from a service's servers to clients."),
+        Family("lvsctl_ipvs_incoming_bytes_total", "counter", "Bytes from clients to a service."),
+        Family("lvsctl_ipvs_outgoing_bytes_total", "counter", "Bytes from a service's servers to clients."),
     ]
 
-    private static let serverFamilies: [(Family, @Sendable (RealServer, ServerStatistics) -> UInt64)] = [
-        (family("lvsctl_ipvs_backend_connections_total", "counter", "Connections scheduled to a real server."), { $1.counters.connections }),
-        (family("lvsctl_ipvs_backend_incoming_packets_total", "counter", "Packets to a real server."), { $1.counters.inPackets }),
-        (family("lvsctl_ipvs_backend_outgoing_packets_total", "counter", "Packets from a real server."), { $1.counters.outPackets }),
-        (family("lvsctl_ipvs_backend_incoming_bytes_total", "counter", "Bytes to a real server."), { $1.counters.inBytes }),
-        (family("lvsctl_ipvs_backend_outgoing_bytes_total", "counter", "Bytes from a real server."), { $1.counters.outBytes }),
-        (family("lvsctl_ipvs_backend_connections_active", "gauge", "Established connections of a real server."), { UInt64($1.activeConnections) }),
-        (family("lvsctl_ipvs_backend_connections_inactive", "gauge", "Other connections of a real server."), { UInt64($1.inactiveConnections) }),
-        (family("lvsctl_ipvs_backend_weight", "gauge", "A real server's weight in the kernel."), { server, _ in UInt64(server.weight) }),
+    /// In the order of `Series.serverValues`' columns.
+    private static let serverFamilies = [
+        Family("lvsctl_ipvs_backend_connections_total", "counter", "Connections scheduled to a real server."),
+        Family("lvsctl_ipvs_backend_incoming_packets_total", "counter", "Packets to a real server."),
+        Family("lvsctl_ipvs_backend_outgoing_packets_total", "counter", "Packets from a real server."),
+        Family("lvsctl_ipvs_backend_incoming_bytes_total", "counter", "Bytes to a real server."),
+        Family("lvsctl_ipvs_backend_outgoing_bytes_total", "counter", "Bytes from a real server."),
+        Family("lvsctl_ipvs_backend_connections_active", "gauge", "Established connections of a real server."),
+        Family("lvsctl_ipvs_backend_connections_inactive", "gauge", "Other connections of a real server."),
+        Family("lvsctl_ipvs_backend_weight", "gauge", "A real server's weight in the kernel."),
     ]
 
     /// Every series' label set, braces included, one after another in a pool, for one shape of
@@ -50,7 +56,7 @@ enum IPVSMetrics {
 
         init(_ live: LiveState, desired: DesiredState) {
             names = desired.names
-            for service in IPVSMetrics.managed(live, desired) {
+            IPVSMetrics.forEachManaged(live, desired) { service in
                 let own = Array(IPVSMetrics.labels(of: service.key, name: desired.names[service.key]).utf8)
                 let start = pool.count
                 pool += own
@@ -66,74 +72,113 @@ enum IPVSMetrics {
                 }
             }
         }
-
-        /// Whether `live` and `desired` have this shape.
-        func fits(_ live: LiveState, _ desired: DesiredState) -> Bool {
-            guard names == desired.names else { return false }
-            var service = 0
-            var server = 0
-            for entry in IPVSMetrics.managed(live, desired) {
-                guard service < services.count, services[service] == entry.key,
-                      server + entry.servers.count <= servers.count else { return false }
-                for each in entry.servers {
-                    guard servers[server] == each.key else { return false }
-                    server += 1
-                }
-                service += 1
-            }
-            return service == services.count && server == servers.count
-        }
     }
 
-    private static func managed(_ live: LiveState, _ desired: DesiredState) -> LazyFilterSequence<[VirtualService]> {
-        let wanted = Set(desired.table.services.map(\.key))
-        return live.table.services.lazy.filter { wanted.contains($0.key) }
+    /// Calls `body` with each service of `live` that `desired` holds, in order: a walk of the two
+    /// sorted tables side by side, with nothing hashed.
+    private static func forEachManaged(_ live: LiveState, _ desired: DesiredState, _ body: (VirtualService) -> Void) {
+        var wanted = desired.table.services.makeIterator()
+        var next = wanted.next()?.key
+        for service in live.table.services {
+            while let key = next, key < service.key { next = wanted.next()?.key }
+            guard next == service.key else { continue }
+            body(service)
+        }
     }
 
     /// The metric families, each rendered whole into one part of the response.
     static var familyCount: Int { serviceFamilies.count + serverFamilies.count }
 
-    /// One scrape's series: `layout`'s labels and the values of `live`, rendered a metric family
-    /// at a time.
+    /// One scrape's series: `layout`'s labels and, for each of its series, a row of the values
+    /// of `live`, a column per metric family.
     struct Series: Sendable {
         let layout: Layout
-        private var serviceCounters: [Counters] = []
-        private var serverValues: [(RealServer, ServerStatistics)] = []
+        private let serviceValues: [UInt64]
+        private let serverValues: [UInt64]
 
         /// The values of every service of `live` that `desired` holds; `layout` is made again
         /// first when the table's shape changed.
         init(_ live: LiveState, desired: DesiredState, layout: inout Layout) {
-            if !layout.fits(live, desired) { layout = Layout(live, desired: desired) }
-            self.layout = layout
-            serviceCounters.reserveCapacity(layout.services.count)
-            serverValues.reserveCapacity(layout.servers.count)
-            for service in managed(live, desired) {
-                let statistics = live.statistics[service.key]
-                serviceCounters.append(statistics?.counters ?? Counters())
-                for server in service.servers { serverValues.append((server, statistics?.servers[server.key] ?? ServerStatistics())) }
+            var values = Self.read(live, desired, layout)
+            if values == nil {
+                layout = Layout(live, desired: desired)
+                values = Self.read(live, desired, layout)
             }
+            self.layout = layout
+            (serviceValues, serverValues) = values ?? ([], [])
+        }
+
+        /// The values of `live`'s managed services in rows; nil as soon as they do not have
+        /// `layout`'s shape.
+        private static func read(_ live: LiveState, _ desired: DesiredState, _ layout: Layout) -> (services: [UInt64], servers: [UInt64])? {
+            guard layout.names == desired.names else { return nil }
+            var serviceValues: [UInt64] = []
+            var serverValues: [UInt64] = []
+            serviceValues.reserveCapacity(layout.services.count * serviceFamilies.count)
+            serverValues.reserveCapacity(layout.servers.count * serverFamilies.count)
+            var service = 0
+            var server = 0
+            var fits = true
+            IPVSMetrics.forEachManaged(live, desired) { entry in
+                guard fits, service < layout.services.count, layout.services[service] == entry.key,
+                      server + entry.servers.count <= layout.servers.count else {
+                    fits = false
+                    return
+                }
+                service += 1
+                let statistics = live.statistics[entry.key]
+                append(statistics?.counters ?? Counters(), to: &serviceValues)
+                // Both lists are sorted by server: walked side by side.
+                let listed = statistics?.servers.entries ?? []
+                var position = 0
+                for each in entry.servers {
+                    guard layout.servers[server] == each.key else {
+                        fits = false
+                        return
+                    }
+                    server += 1
+                    while position < listed.count, listed[position].server < each.key { position += 1 }
+                    let found = position < listed.count && listed[position].server == each.key ? listed[position].statistics : ServerStatistics()
+                    append(found.counters, to: &serverValues)
+                    serverValues.append(UInt64(found.activeConnections))
+                    serverValues.append(UInt64(found.inactiveConnections))
+                    serverValues.append(UInt64(each.weight))
+                }
+            }
+            guard fits, service == layout.services.count, server == layout.servers.count else { return nil }
+            return (serviceValues, serverValues)
+        }
+
+        /// The columns the service and server families share, in their order.
+        private static func append(_ counters: Counters, to values: inout [UInt64]) {
+            values.append(counters.connections)
+            values.append(counters.inPackets)
+            values.append(counters.outPackets)
+            values.append(counters.inBytes)
+            values.append(counters.outBytes)
         }
 
         /// Appends family `index` (below `familyCount`): its header and a line per series.
         func render(family index: Int, into buffer: inout ByteBuffer) {
             if index < serviceFamilies.count {
-                let ((name, header), value) = serviceFamilies[index]
-                write(header, name, labels: layout.serviceLabels, into: &buffer) { value(serviceCounters[$0]) }
+                write(serviceFamilies[index], labels: layout.serviceLabels, values: serviceValues, column: index,
+                      columns: serviceFamilies.count, into: &buffer)
             } else {
-                let ((name, header), value) = serverFamilies[index - serviceFamilies.count]
-                write(header, name, labels: layout.serverLabels, into: &buffer) { value(serverValues[$0].0, serverValues[$0].1) }
+                let column = index - serviceFamilies.count
+                write(serverFamilies[column], labels: layout.serverLabels, values: serverValues, column: column,
+                      columns: serverFamilies.count, into: &buffer)
             }
         }
 
-        private func write(_ header: [UInt8], _ name: [UInt8], labels: [Range<Int>], into buffer: inout ByteBuffer,
-                           value: (Int) -> UInt64) {
+        private func write(_ family: Family, labels: [Range<Int>], values: [UInt64], column: Int, columns: Int,
+                           into buffer: inout ByteBuffer) {
             // Each line is its name, its labels, a space, at most 20 digits and a line feed.
-            let capacity = header.count + labels.count * (name.count + 22) + labels.reduce(0) { $0 + $1.count }
+            let capacity = family.header.count + labels.count * (family.name.count + 22) + labels.reduce(0) { $0 + $1.count }
             _ = layout.pool.withUnsafeBytes { pool in
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { output in
                     var writer = LineWriter(output: output.baseAddress!, pool: pool.baseAddress!)
-                    writer.copy(header)
-                    for (index, range) in labels.enumerated() { writer.line(name, range, value(index)) }
+                    writer.copy(family.header)
+                    for (row, range) in labels.enumerated() { writer.line(family.name, range, values[row * columns + column]) }
                     return writer.written
                 }
             }

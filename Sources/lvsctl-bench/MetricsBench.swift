@@ -1,11 +1,35 @@
 import LVSDaemon
 import LVSModel
+import Logging
 
 /// Times the daemon's `/metrics` exposition of a synthetic table of SERVICES × SERVERS (no
-/// kernel needed), the median of three renderings with the memory of the one before reused.
+/// kernel needed), the median of three renderings with the memory of the one before reused; or,
+/// given a PORT, serves that table's `/metrics` on 127.0.0.1:PORT through the daemon's HTTP
+/// endpoint until stopped, so that serving is timed with a client of one's own.
 enum MetricsBench {
     static func run(_ arguments: [Int]) {
-        let (serviceCount, perService) = (arguments.first ?? 16_000, arguments.dropFirst().first ?? 4)
+        let metrics = table(services: arguments.first ?? 16_000, perService: arguments.dropFirst().first ?? 4)
+        var bytes = 0
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let start = seconds()
+            bytes = metrics.exposition().reduce(0) { $0 + $1.readableBytes }
+            times.append(seconds() - start)
+        }
+        print("metrics render_s=\(times.sorted()[1]) bytes=\(bytes)")
+    }
+
+    static func serve(port: Int) async throws {
+        let metrics = table(services: 16_000, perService: 4)
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: port, logger: Logger(label: "lvsctl-bench")) { path in
+            path == "/metrics" ? HTTPResponse(status: 200, body: .parts(metrics.exposition())) : HTTPResponse(status: 404, text: "")
+        }
+        _ = try await endpoint.bind()
+        print("serving http://127.0.0.1:\(port)/metrics")
+        try await Task.sleep(for: .seconds(86_400))
+    }
+
+    private static func table(services serviceCount: Int, perService: Int) -> DaemonMetrics {
         var services: [VirtualService] = []
         var statistics: [ServiceKey: ServiceStatistics] = [:]
         var names: [ServiceKey: String] = [:]
@@ -24,14 +48,8 @@ enum MetricsBench {
         }
         let table = IPVSTable(services: services)
         let metrics = DaemonMetrics()
-        var bytes = 0
-        var times: [Double] = []
-        for _ in 0..<3 {
-            metrics.recordTable(LiveState(table: table, statistics: statistics), desired: DesiredState(table: table, names: names))
-            let start = seconds()
-            bytes = metrics.exposition().reduce(0) { $0 + $1.readableBytes }
-            times.append(seconds() - start)
-        }
-        print("metrics render_s=\(times.sorted()[1]) bytes=\(bytes) services=\(serviceCount) servers=\(serviceCount * perService)")
+        metrics.recordTable(LiveState(table: table, statistics: statistics), desired: DesiredState(table: table, names: names))
+        print("services=\(serviceCount) servers=\(serviceCount * perService)")
+        return metrics
     }
 }

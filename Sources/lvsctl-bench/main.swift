@@ -13,9 +13,15 @@
 // SECONDS, for scripts/bench-health.sh (see HealthBench.swift).
 //
 //   lvsctl-bench metrics [SERVICES] [SERVERS]
-//   metrics render_s=0.045 bytes=108200848 services=16000 servers=64000
+//   services=16000 servers=64000
+//   metrics render_s=0.045 bytes=108200848
 //
-// times the daemon's `/metrics` exposition of a synthetic table (MetricsBench.swift).
+// times the daemon's `/metrics` exposition of a synthetic table (MetricsBench.swift);
+//
+//   lvsctl-bench metrics-serve PORT
+//
+// serves that table's `/metrics` on 127.0.0.1:PORT through the daemon's endpoint, for timing
+// with curl.
 import Glibc
 import IPVSKernel
 import CMalloc
@@ -26,6 +32,14 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "health" {
 if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "metrics" {
     MetricsBench.run(CommandLine.arguments.dropFirst(2).compactMap { Int($0) })
     exit(0)
+}
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "metrics-serve", let port = Int(CommandLine.arguments[2]) {
+    do {
+        try await MetricsBench.serve(port: port)
+    } catch {
+        print("lvsctl-bench: \(error)")
+    }
+    exit(1)
 }
 
 func seconds() -> Double {

@@ -201,6 +201,46 @@ struct DaemonTests {
         #expect(!again.contains("quoted"))
     }
 
+    @Test("the IPVS series are those of managed services only, each server's counters its own")
+    func ipvsSeriesOfManagedServices() throws {
+        let desired = try #require(ConfigLoader.load(bytes: Array(configText(3).utf8), file: "t.yaml").state)
+        let (first, second, third) = (desired.table.services[0], desired.table.services[1], desired.table.services[2])
+        // A foreign service before and after the managed ones; the second managed one is missing.
+        let foreign = [VirtualService(key: .address(.tcp, IPAddress("198.51.100.9")!, port: 80), scheduler: .rr),
+                       VirtualService(key: .address(.tcp, IPAddress("198.51.100.10")!, port: 90), scheduler: .rr)]
+        var live = LiveState(table: IPVSTable(services: foreign + [first, third]))
+        func counters(_ connections: UInt64) -> Counters {
+            var counters = Counters()
+            counters.connections = connections
+            return counters
+        }
+        // Only the third service's second server has statistics.
+        func record(_ connections: UInt64) -> String {
+            live.statistics[third.key] = ServiceStatistics(counters: counters(connections), servers: ServerStatisticsList([
+                .init(server: third.servers[1].key, statistics: ServerStatistics(counters: counters(connections + 1), activeConnections: 3)),
+            ]))
+            metrics.recordTable(live, desired: desired)
+            return metrics.exposition().map { String(buffer: $0) }.joined()
+        }
+        let metrics = DaemonMetrics()
+        let text = record(7)
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("lvsctl_ipvs_") }
+        #expect(lines.count == 2 * 5 + 4 * 8)
+        #expect(!lines.contains { $0.contains("198.51.100.9\"") || $0.contains("local_port=\"90\"") || $0.contains("service=\"\(second.key)") })
+        let labels = "service=\"s2\",local_address=\"198.51.100.10\",local_port=\"82\",local_mark=\"\",proto=\"TCP\""
+        #expect(text.contains("lvsctl_ipvs_connections_total{\(labels)} 7\n"))
+        #expect(text.contains("lvsctl_ipvs_backend_connections_total{\(labels),remote_address=\"203.0.113.12\",remote_port=\"82\"} 8\n"))
+        #expect(text.contains("lvsctl_ipvs_backend_connections_active{\(labels),remote_address=\"203.0.113.12\",remote_port=\"82\"} 3\n"))
+        #expect(text.contains("lvsctl_ipvs_backend_connections_total{\(labels),remote_address=\"203.0.113.11\",remote_port=\"82\"} 0\n"))
+        #expect(text.contains("lvsctl_ipvs_backend_connections_total{service=\"s0\",local_address=\"198.51.100.10\",local_port=\"80\",local_mark=\"\",proto=\"TCP\",remote_address=\"203.0.113.11\",remote_port=\"80\"} 0\n"))
+
+        // The same shape with new values: the kept labels, the new values.
+        let again = record(20)
+        #expect(again.contains("lvsctl_ipvs_connections_total{\(labels)} 20\n"))
+        #expect(again.contains("lvsctl_ipvs_backend_connections_total{\(labels),remote_address=\"203.0.113.12\",remote_port=\"82\"} 21\n"))
+        #expect(!again.contains("} 7\n"))
+    }
+
     @Test("log lines stay one line, whatever the values hold")
     func logLines() {
         let logfmt = LineLogHandler.line([("msg", "reconcile"), ("name", "web\nlevel=error msg=forged"), ("n", "3")], format: .logfmt)
