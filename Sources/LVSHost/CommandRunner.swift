@@ -72,28 +72,8 @@ struct CommandRunner {
         }
         // Exited: the code in bits 8–15; killed: the signal in the low 7 bits, reported as the shell does.
         let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
-        return Result(status: code, output: String(decoding: Self.contents(of: outputPath), as: UTF8.self),
-                      error: String(decoding: Self.contents(of: errorPath), as: UTF8.self).trimmingWhitespace)
-    }
-
-    /// What the program wrote to `path`; empty when it cannot be read. Not FileManager's
-    /// `contents(atPath:)`, which keeps the 4 KiB it reads an empty file with: the daemon reads
-    /// four of those a tick (`iptables-save`'s and `ip6tables-save`'s error output, and their
-    /// output on a host without those tables).
-    private static func contents(of path: String) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return [] }
-        defer { close(descriptor) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                contents += chunk[..<count]
-            } else if count == 0 || errno != EINTR {
-                return contents
-            }
-        }
+        return Result(status: code, output: String(decoding: FileBytes.read(outputPath) ?? [], as: UTF8.self),
+                      error: String(decoding: FileBytes.read(errorPath) ?? [], as: UTF8.self).trimmingWhitespace)
     }
 
     /// Runs the program and fails with its own words, made actionable, when it exits non-zero.

@@ -15,16 +15,7 @@ enum SysctlFile {
     /// device not created yet, a module not loaded) or cannot be read, or the key is not one
     /// lvsctl may touch (`HostAction.isSysctlKey`).
     static func read(_ key: String) -> String? {
-        guard HostAction.isSysctlKey(key), let file = fopen(path(key), "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            bytes += buffer.prefix(count)
-            if count < buffer.count { break }
-        }
-        guard ferror(file) == 0 else { return nil }
+        guard HostAction.isSysctlKey(key), let bytes = FileBytes.read(path(key)) else { return nil }
         return String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .joined(separator: " ")
     }
