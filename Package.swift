@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSConfigTests", dependencies: ["LVSConfig", "LVSModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LVSPlanTests", dependencies: ["LVSPlan", "LVSModel", "LVSConfig", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel"], swiftSettings: strict),
+        .testTarget(name: "LVSHostTests", dependencies: ["LVSHost", "LVSModel", "CMalloc"], swiftSettings: strict),
         .testTarget(name: "LVSJSONTests", dependencies: ["LVSJSON", "LVSPlan", "LVSConfig", "LVSModel"], swiftSettings: strict),
         .testTarget(name: "LVSEngineTests", dependencies: ["LVSEngine", "LVSPlan", "LVSModel", "LVSConfig"], swiftSettings: strict),
         .testTarget(name: "LVSHealthTests",
