@@ -32,7 +32,7 @@ struct Console {
                 let written = Glibc.write(fd, rest.baseAddress, rest.count)
                 if written < 0, errno == EINTR { continue }
                 guard written > 0 else {
-                    if fd == STDOUT_FILENO { Self.outputFailure.compareExchange(expected: 0, desired: written < 0 ? errno : EIO, ordering: .relaxed) }
+                    if fd == STDOUT_FILENO { _ = Self.outputFailure.compareExchange(expected: 0, desired: written < 0 ? errno : EIO, ordering: .relaxed) }
                     return
                 }
                 rest = UnsafeRawBufferPointer(rebasing: rest[written...])
