@@ -3,19 +3,24 @@ public import LVSConfig
 public import LVSModel
 
 /// The daemon's config file and the last valid state read from it. The file is read again only
-/// when what the path names has changed (another file behind it, or a new size, time or
-/// inode): a large config takes a tenth of a second to parse, and most ticks find it as it was.
-/// An invalid file never replaces the last good state.
+/// when what the path names has changed (another file behind it, none, or a new size, time or
+/// inode): a large config takes a tenth of a second to parse, and most ticks, and most events in
+/// its folder, find it as it was. An invalid file never replaces the last good state, and is
+/// reported once, not at every tick that finds it still invalid.
 public struct ConfigSource: Sendable {
     public let path: String
     /// The state of the last valid read.
     public private(set) var current: DesiredState?
     /// What the last read found: its errors and warnings.
     public private(set) var diagnostics: [Diagnostic] = []
-    private var identity: [Int]?
+    /// What the path named at the last read; nil until read, and after reading a file that may
+    /// still change unseen.
+    private var identity: Identity?
+    /// The errors of the last read, when it was invalid.
+    private var errors: [Diagnostic]?
 
     public enum Reading: Sendable {
-        /// The file is as it was (or holds the same state).
+        /// The file is as it was (or holds the same state, or the same errors).
         case unchanged
         /// A valid file with a new state, now `current`.
         case loaded(DesiredState)
@@ -25,28 +30,49 @@ public struct ConfigSource: Sendable {
 
     public init(path: String) { self.path = path }
 
-    /// Reads the file when it changed, or always with `force`.
+    /// Reads the file when it changed, or always with `force` (which also reports an invalid
+    /// file's errors again).
     public mutating func refresh(force: Bool = false) -> Reading {
-        let now = Self.identity(of: path)
-        guard force || now == nil || now != identity else { return .unchanged }
+        let now = Identity(path: path)
+        guard force || identity == nil || now != identity else { return .unchanged }
         let result = ConfigLoader.load(path: path)
         diagnostics = result.diagnostics
+        identity = now.isSettled ? now : nil
         guard let state = result.state else {
-            // Read again next time: the file may be mid-write, and its fix may keep its size.
-            identity = nil
-            return .invalid(result.errors)
+            defer { errors = result.errors }
+            return force || result.errors != errors ? .invalid(result.errors) : .unchanged
         }
-        identity = now
+        errors = nil
         guard state != current else { return .unchanged }
         current = state
         return .loaded(state)
     }
 
-    /// What the path names, through links: device, inode, size and change times.
-    private static func identity(of path: String) -> [Int]? {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), status.st_mtim.tv_sec, status.st_mtim.tv_nsec,
-                status.st_ctim.tv_sec, status.st_ctim.tv_nsec]
+    /// What a path names, through links.
+    private enum Identity: Equatable {
+        case missing
+        /// Device, inode, size, and modification and change times.
+        case file([Int])
+
+        init(path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                self = .missing
+                return
+            }
+            self = .file([Int(status.st_dev), Int(status.st_ino), Int(status.st_size), status.st_mtim.tv_sec, status.st_mtim.tv_nsec,
+                          status.st_ctim.tv_sec, status.st_ctim.tv_nsec])
+        }
+
+        /// Whether a write now would show in the times. The kernel stamps files with a clock that
+        /// moves in ticks (and some filesystems in whole seconds): a file written within the
+        /// last two seconds can be written again, to the same size, with the same times, and
+        /// must be read again whatever its identity says.
+        var isSettled: Bool {
+            guard case .file(let fields) = self else { return true }
+            var clock = timespec()
+            clock_gettime(CLOCK_REALTIME, &clock)
+            return max(fields[3], fields[5]) < clock.tv_sec - 2
+        }
     }
 }

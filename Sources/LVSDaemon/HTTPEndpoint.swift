@@ -1,3 +1,4 @@
+internal import Glibc
 public import Logging
 public import NIOCore
 import NIOHTTP1
@@ -35,26 +36,28 @@ public struct HTTPResponse: Sendable {
 }
 
 /// The daemon's HTTP endpoint (`/metrics`, `/healthz`, `/plan`) on SwiftNIO: GET and HEAD only,
-/// request bodies ignored, anything else answered 404 or 405. Runs until graceful shutdown.
+/// request bodies ignored, anything else answered 404 or 405. `listen()` binds it; the
+/// `ListeningEndpoint` it returns serves until graceful shutdown.
 ///
 /// Answers are made on NIO's threads for blocking work, not on the event loop (a long one holds
 /// up no other request) and not on Swift's cooperative pool, whose threads a reconcile's
 /// blocking reads can hold for seconds: `/healthz` answers at once while a tick runs. Bodies made
 /// in parts are sent from two threads of the endpoint's own, so that clients reading them slowly
 /// never delay another answer.
-public struct HTTPEndpoint: Service {
+public struct HTTPEndpoint: Sendable {
     public let host: String
     public let port: Int
     let route: @Sendable (_ path: String) -> HTTPResponse
     let logger: Logger
     let idleTimeout: TimeAmount
     let bodies = NIOThreadPool(numberOfThreads: 2)
-    private let connections: Connections
+    fileprivate let connections: Connections
 
     /// Serves `route(path)` for every GET or HEAD request on `host`:`port`.
     ///
     /// A connection on which nothing is received and nothing sent is taken for `idleTimeout` is
-    /// closed, and connections beyond `maximumConnections` are closed as they come: clients that
+    /// closed, and at most `maximumConnections` are open (a new one takes the place of the one
+    /// that has waited longest for a request, or is refused while all are busy): clients that
     /// hold connections open, or stop reading a body made in parts (and the thread making it),
     /// cannot take the descriptors and memory the daemon's checks need.
     public init(host: String, port: Int, logger: Logger, idleTimeout: TimeAmount = .seconds(30), maximumConnections: Int = 64,
@@ -67,56 +70,113 @@ public struct HTTPEndpoint: Service {
         self.route = route
     }
 
-    /// Binds `host`:`port`; a port in use is an error here, at start.
-    public func bind() async throws -> any Channel {
+    /// Binds `host`:`port`. The daemon does this before its first reconcile, so that an address
+    /// it cannot have stops it before it has touched the director.
+    public func listen() async throws(ListenError) -> ListeningEndpoint {
         let (route, idleTimeout, bodies, connections) = (self.route, self.idleTimeout, self.bodies, self.connections)
         bodies.start()
-        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 64)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                guard connections.admit(channel) else { return channel.close() }
-                channel.closeFuture.whenComplete { _ in connections.release(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route, bodies: bodies))
+        do {
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    guard connections.admit(channel) else { return channel.close() }
+                    channel.closeFuture.whenComplete { _ in connections.release(channel) }
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(RequestHandler(route: route, bodies: bodies, connections: connections))
+                    }
                 }
-            }
-            .bind(host: host, port: port).get()
-    }
-
-    public func run() async throws {
-        let channel = try await bind()
-        logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(host):\(port)")"])
-        try? await gracefulShutdown()
-        try await channel.close()
-        // A body still being sent ends with its connection, not when its client is done.
-        connections.closeAll()
-        try await bodies.shutdownGracefully()
+                .bind(host: host, port: port).get()
+            return ListeningEndpoint(endpoint: self, channel: channel)
+        } catch {
+            try? await bodies.shutdownGracefully()
+            throw ListenError(host: host, port: port, errno: (error as? IOError)?.errnoCode)
+        }
     }
 }
 
-/// The connections open on one endpoint.
+/// An endpoint bound to its address: serves until graceful shutdown, then closes its
+/// connections, bodies still being sent among them.
+public struct ListeningEndpoint: Service {
+    let endpoint: HTTPEndpoint
+    public let channel: any Channel
+
+    public func run() async throws {
+        endpoint.logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(endpoint.host):\(endpoint.port)")"])
+        try? await gracefulShutdown()
+        try await channel.close()
+        // A body still being sent ends with its connection, not when its client is done.
+        endpoint.connections.closeAll()
+        try await endpoint.bodies.shutdownGracefully()
+    }
+}
+
+/// Why the endpoint could not have its address, for the operator who gave `--listen`.
+public struct ListenError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    /// The system's error number, when the socket calls gave one.
+    public let errno: Int32?
+
+    public var description: String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let reason = switch errno {
+        case EADDRINUSE?: "another process listens there (another lvsctl reconcile?); give --listen another port"
+        case EADDRNOTAVAIL?: "no interface of this host has that address"
+        case EACCES?: "a port below 1024 needs the capability CAP_NET_BIND_SERVICE"
+        case let code?: String(cString: strerror(code))
+        case nil: "the address cannot be bound"
+        }
+        return "cannot listen on \(address) (--listen): \(reason)"
+    }
+}
+
+/// The connections open on one endpoint, and which of them wait for a request (connected, or
+/// done with their last answer, and no request head received).
 private final class Connections: Sendable {
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private struct Entry {
+        let channel: any Channel
+        let order: Int
+        var waiting = true
+    }
+
+    private let open = Mutex<(entries: [ObjectIdentifier: Entry], admitted: Int)>(([:], 0))
     private let maximum: Int
 
     init(maximum: Int) { self.maximum = maximum }
 
-    /// Keeps `channel`, unless `maximum` are open.
+    /// Keeps `channel`. When `maximum` are open, the connection that has waited longest for a
+    /// request gives way to it (as nginx reuses idle connections): connections opened and left
+    /// silent cannot keep a health probe out. When every one is busy with a request, `channel`
+    /// is refused.
     func admit(_ channel: any Channel) -> Bool {
-        open.withLock { open in
-            guard open.count < maximum else { return false }
-            open[ObjectIdentifier(channel)] = channel
-            return true
+        let (admitted, evicted) = open.withLock { open -> (Bool, (any Channel)?) in
+            var evicted: (any Channel)?
+            if open.entries.count >= maximum {
+                guard let oldest = open.entries.filter({ $0.value.waiting }).min(by: { $0.value.order < $1.value.order }) else {
+                    return (false, nil)
+                }
+                evicted = open.entries.removeValue(forKey: oldest.key)?.channel
+            }
+            open.admitted += 1
+            open.entries[ObjectIdentifier(channel)] = Entry(channel: channel, order: open.admitted)
+            return (true, evicted)
         }
+        evicted?.close(promise: nil)
+        return admitted
     }
 
-    func release(_ channel: any Channel) { open.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+    /// Marks `channel` as waiting for a request, or busy with one.
+    func setWaiting(_ channel: any Channel, _ waiting: Bool) {
+        open.withLock { open in open.entries[ObjectIdentifier(channel)]?.waiting = waiting }
+    }
+
+    func release(_ channel: any Channel) { open.withLock { _ = $0.entries.removeValue(forKey: ObjectIdentifier(channel)) } }
 
     func closeAll() {
-        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        for channel in open.withLock({ $0.entries.values.map(\.channel) }) { channel.close(promise: nil) }
     }
 }
 
@@ -127,11 +187,13 @@ private final class RequestHandler: ChannelInboundHandler {
 
     private let route: @Sendable (String) -> HTTPResponse
     private let bodies: NIOThreadPool
+    private let connections: Connections
     private var head: HTTPRequestHead?
 
-    init(route: @escaping @Sendable (String) -> HTTPResponse, bodies: NIOThreadPool) {
+    init(route: @escaping @Sendable (String) -> HTTPResponse, bodies: NIOThreadPool, connections: Connections) {
         self.route = route
         self.bodies = bodies
+        self.connections = connections
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -141,7 +203,9 @@ private final class RequestHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
+        case .head(let head):
+            self.head = head
+            connections.setWaiting(context.channel, false)
         case .body: break
         case .end:
             guard let head else { return }
@@ -186,7 +250,7 @@ private final class RequestHandler: ChannelInboundHandler {
         case (_, .parts(let parts)):
             context.flush()
             let channel = context.channel
-            bodies.submit { state in
+            bodies.submit { [connections, keepAlive] state in
                 guard case .active = state else { return channel.close(promise: nil) }
                 do {
                     var sent: EventLoopFuture<Void>?
@@ -195,7 +259,7 @@ private final class RequestHandler: ChannelInboundHandler {
                         sent = channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
                     }
                     try channel.writeAndFlush(HTTPServerResponsePart.end(nil)).wait()
-                    if !keepAlive { channel.close(promise: nil) }
+                    if keepAlive { connections.setWaiting(channel, true) } else { channel.close(promise: nil) }
                 } catch {
                     channel.close(promise: nil)
                 }
@@ -204,8 +268,8 @@ private final class RequestHandler: ChannelInboundHandler {
     }
 
     private func end(keepAlive: Bool, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if !keepAlive { context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [connections] _ in
+            if keepAlive { connections.setWaiting(context.channel, true) } else { context.close(promise: nil) }
         }
     }
 }

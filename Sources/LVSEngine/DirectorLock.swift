@@ -9,15 +9,26 @@ public struct DirectorLock: Sendable {
     public static let defaultPath = "/run/lvsctl.lock"
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
-        /// The lock file cannot be opened (usually: not root).
-        case cannotOpen(path: String, reason: String)
+        /// The lock file cannot be opened; `errno` says why (usually: not root).
+        case cannotOpen(path: String, errno: Int32)
         /// Another process holds it; its pid when it wrote one.
         case held(path: String, pid: String?)
 
         public var description: String {
             switch self {
-            case .cannotOpen(let path, let reason): "cannot open lock file \(path): \(reason); changing this host needs root"
+            case .cannotOpen(let path, let code): "cannot open lock file \(path): \(String(cString: strerror(code)))\(Self.hint(code))"
             case .held(let path, let pid): "another lvsctl is changing this host (lock \(path)\(pid.map { ", pid \($0)" } ?? ""))"
+            }
+        }
+
+        /// What an operator does about `code`.
+        private static func hint(_ code: Int32) -> String {
+            switch code {
+            case EACCES, EPERM: "; changing this host needs root"
+            case ENOENT: "; its folder does not exist"
+            case EROFS: "; its filesystem is read-only (under systemd, ReadWritePaths= must name it)"
+            case ELOOP: "; it is a symbolic link, which the lock file may not be"
+            default: ""
             }
         }
     }
@@ -27,7 +38,7 @@ public struct DirectorLock: Sendable {
     /// Takes the lock without waiting, or says who holds it.
     public init(path: String = DirectorLock.defaultPath) throws(Failure) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var holder = [UInt8](repeating: 0, count: 32)
             let n = read(fd, &holder, holder.count)

@@ -24,7 +24,7 @@ enum MetricsBench {
         let endpoint = HTTPEndpoint(host: "127.0.0.1", port: port, logger: Logger(label: "lvsctl-bench")) { path in
             path == "/metrics" ? HTTPResponse(status: 200, body: .parts(metrics.exposition())) : HTTPResponse(status: 404, text: "")
         }
-        _ = try await endpoint.bind()
+        _ = try await endpoint.listen()
         print("serving http://127.0.0.1:\(port)/metrics")
         try await Task.sleep(for: .seconds(86_400))
     }

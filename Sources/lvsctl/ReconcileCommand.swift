@@ -91,7 +91,14 @@ struct ReconcileCommand: ParsableCommand {
         let once = self.once
         let code = Self.blocking {
             if once { return await daemon.runOnce() ? 0 : 1 }
-            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon), .init(service: endpoint)],
+            let listening: ListeningEndpoint
+            do throws(ListenError) {
+                listening = try await endpoint.listen()
+            } catch {
+                _ = Console.fail(error.description)
+                return 1
+            }
+            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon), .init(service: listening)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()

@@ -209,13 +209,20 @@ struct ReconcileKernelTests {
         #expect(daemon.log().contains("refusing a plan that deletes all 2 managed services"))
     }
 
-    @Test("detect mode writes nothing and counts the drift; SIGHUP reconciles at once; SIGTERM exits 0 promptly")
+    @Test("detect mode writes nothing and counts the drift; a second daemon on its address stops untouched; SIGHUP reconciles at once; SIGTERM exits 0 promptly")
     func detectModeAndSignals() throws {
         let (folder, config, detect) = try start(options: ["--interval", "2", "--mode", "detect"])
         #expect(try table().isEmpty)
         #expect(try metric("lvsctl_pending_changes").map { $0 >= 5 } == true)
         let plan = try get("/plan")
         #expect(plan.status == 200 && plan.body.contains("198.51.100.10"), "\(plan)")
+        // A second daemon on the same address stops before it touches the director.
+        let second = try inside(lvsctlBinary, ["reconcile", "-f", config, "--listen", "127.0.0.1:\(Self.port)",
+                                               "--lock-file", folder + "/lock"])
+        #expect(second.status == 1)
+        #expect(second.error.contains("cannot listen on 127.0.0.1:\(Self.port) (--listen): another process listens there"),
+                "\(second.error)")
+        #expect(try table().isEmpty)
         #expect(detect.stop() == 0)
 
         let daemon = try DaemonProcess(namespace: Self.namespace, arguments: ["reconcile", "-f", config, "--interval", "600",
