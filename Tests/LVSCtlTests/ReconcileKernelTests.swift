@@ -195,6 +195,10 @@ struct ReconcileKernelTests {
         #expect(daemon.isRunning)
         #expect(daemon.log().contains("config invalid; keeping the last valid one"))
         #expect(daemon.log().contains("unknown scheduler 'wrrr'"))
+        // Reported once, not again at each tick, nor at each event in its folder (where the
+        // daemon's lock file is written every tick).
+        usleep(2_500_000)
+        #expect(daemon.log().components(separatedBy: "config invalid; keeping the last valid one").count == 2, "\(daemon.log())")
 
         try replace(config, with: Self.config(weight: 4))
         #expect(try eventually(within: 3) { try table().contains("203.0.113.11:8080 -m -w 4") } != nil)

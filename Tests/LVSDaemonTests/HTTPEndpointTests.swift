@@ -35,32 +35,41 @@ struct HTTPEndpointTests {
 
     @Test("when the maximum is open, a new connection takes the place of the one waiting longest; while all are busy, it is refused")
     func connectionLimit() async throws {
-        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), maximumConnections: 2) { _ in
+        // Two connections that never send a request, then one that does: one of the two gives
+        // way (the first, unless the event loops admitted them in the other order).
+        let (silentOpen, served) = try await withEndpoint(maximumConnections: 2) { port in
+            let silent = try (0..<2).map { _ in try RawClient(port: port, request: false) }
+            // Admitted on their event loops before the third arrives.
+            usleep(500_000)
+            let served = try RawClient(port: port).bodyBytesUntilClose()
+            let silentOpen = silent.filter(\.isOpen).count
+            silent.forEach { close($0.socket) }
+            return (silentOpen, served)
+        }
+        #expect(silentOpen == 1)
+        #expect(served == 32 << 20)
+        // Two requests whose bodies are not read: both busy, so a third connection is refused.
+        let (answered, refused) = try await withEndpoint(maximumConnections: 2) { port in
+            let stalled = try (0..<2).map { _ in try RawClient(port: port, receiveBuffer: 4096) }
+            let answered = stalled.allSatisfy(\.answerStarted)
+            let refused = try RawClient(port: port, request: false).closedByServer()
+            stalled.forEach { close($0.socket) }
+            return (answered, refused)
+        }
+        #expect(answered && refused)
+    }
+
+    /// Runs `body` with the port of a fresh endpoint that answers every request with `parts`.
+    private func withEndpoint<T: Sendable>(maximumConnections: Int, _ body: @escaping @Sendable (Int) throws -> T) async throws -> T {
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), maximumConnections: maximumConnections) { _ in
             HTTPResponse(status: 200, body: .parts(Self.parts))
         }
         let channel = try await endpoint.listen().channel
         let port = try #require(channel.localAddress?.port)
-        let (firstClosed, secondOpen, served, busyRefused) = try await onThread {
-            // Two connections that never send a request, then one that does: the first gives way.
-            let first = try RawClient(port: port, request: false)
-            usleep(200_000)
-            let second = try RawClient(port: port, request: false)
-            usleep(200_000)
-            let served = try RawClient(port: port).bodyBytesUntilClose()
-            let (firstClosed, secondOpen) = (first.closedByServer(), second.isOpen)
-            close(second.socket)
-            // Two requests whose bodies are not read: both busy, so a third connection is refused.
-            let stalled = try (0..<2).map { _ in try RawClient(port: port, receiveBuffer: 4096) }
-            usleep(300_000)
-            let refused = try RawClient(port: port, request: false).closedByServer()
-            stalled.forEach { close($0.socket) }
-            return (firstClosed, secondOpen, served, refused)
-        }
-        #expect(firstClosed && secondOpen)
-        #expect(served == 32 << 20)
-        #expect(busyRefused)
+        let result = try await onThread { try body(port) }
         try await channel.close()
         try await endpoint.bodies.shutdownGracefully()
+        return result
     }
 
     @Test("an address in use is refused by listen(), saying so, before anything is served")
@@ -163,6 +172,12 @@ private struct RawClient {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count <= 0 { return count == 0 }
         }
+    }
+
+    /// Whether the answer has begun to arrive (waiting up to the read timeout), leaving it unread.
+    var answerStarted: Bool {
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_PEEK)) == 1
     }
 
     /// Whether the connection is still open: nothing to read and no end seen, now.
