@@ -22,7 +22,8 @@ public struct ConfigSource: Sendable {
     public enum Reading: Sendable {
         /// The file is as it was (or holds the same state, or the same errors).
         case unchanged
-        /// A valid file with a new state, now `current`.
+        /// A valid file with a new state, now `current`; or with the state it had before the
+        /// invalid file that came between (put back as it was), valid again.
         case loaded(DesiredState)
         /// An invalid file (or none): `current` stays as it was.
         case invalid([Diagnostic])
@@ -42,8 +43,9 @@ public struct ConfigSource: Sendable {
             defer { errors = result.errors }
             return force || result.errors != errors ? .invalid(result.errors) : .unchanged
         }
+        let recovered = errors != nil
         errors = nil
-        guard state != current else { return .unchanged }
+        guard state != current || recovered else { return .unchanged }
         current = state
         return .loaded(state)
     }

@@ -181,7 +181,7 @@ struct ReconcileKernelTests {
         #expect(swapped.map { $0 <= 1.0 } == true, "link swap: picked up after \(String(describing: swapped)) s\n\(daemon.log())")
     }
 
-    @Test("an invalid config changes nothing and keeps the process up; fixed, it converges; mass deletion is refused and counted")
+    @Test("an invalid config changes nothing and keeps the process up; put back or fixed, it converges; mass deletion is refused and counted")
     func invalidAndRefused() throws {
         let (_, config, daemon) = try start(options: ["--interval", "2"])
         defer { daemon.stop() }
@@ -199,6 +199,9 @@ struct ReconcileKernelTests {
         // daemon's lock file is written every tick).
         usleep(2_500_000)
         #expect(daemon.log().components(separatedBy: "config invalid; keeping the last valid one").count == 2, "\(daemon.log())")
+        // Put back as it was: valid again, though nothing changes.
+        try replace(config, with: Self.config())
+        #expect(try eventually(within: 3) { try metric("lvsctl_config_valid") == 1 } != nil, "\(daemon.log())")
 
         try replace(config, with: Self.config(weight: 4))
         #expect(try eventually(within: 3) { try table().contains("203.0.113.11:8080 -m -w 4") } != nil)

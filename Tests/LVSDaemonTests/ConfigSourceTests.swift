@@ -5,7 +5,7 @@ import Testing
 
 @Suite("config source")
 struct ConfigSourceTests {
-    @Test("an invalid or missing file is reported once, again when forced or when its errors change; a valid one replaces it")
+    @Test("an invalid or missing file is reported once, again when forced or when its errors change; a valid one replaces it, also one put back as it was")
     func reportsOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-source-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -33,6 +33,9 @@ struct ConfigSourceTests {
         #expect(unlink(path) == 0)
         #expect(errors(source.refresh())?.first?.contains("no such file") == true)
         #expect(source.current == state)
+        // Put back as it was: valid again, though its state is the one already current.
+        try "version: 1\nservices: [ { vip: 198.51.100.1, port: 80, scheduler: rr } ]\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(errors(source.refresh()) == [])
     }
 
     /// The messages of an `.invalid` reading; `[]` for `.loaded`, nil for `.unchanged`.

@@ -65,7 +65,7 @@ struct Fixture {
 
 @Suite("reconcile daemon")
 struct DaemonTests {
-    @Test("each tick corrects drift; an invalid file keeps the last good state; a fixed one is taken")
+    @Test("each tick corrects drift; an invalid file keeps the last good state; one put back, or fixed, is taken")
     func ticks() async throws {
         let fixture = try Fixture(configText(2))
         var loop = DaemonLoop(daemon: try fixture.daemon())
@@ -82,6 +82,12 @@ struct DaemonTests {
         #expect(try fixture.table.snapshot().table.services.count == 2, "the last good state was not kept")
         #expect(fixture.value("lvsctl_config_valid") == 0)
         #expect(fixture.status.snapshot.configProblem?.contains("not an IP address") == true)
+
+        // The file put back as it was: valid again, though the desired state did not change.
+        try fixture.write(configText(2))
+        #expect(await loop.tick(.configChanged) == true)
+        #expect(fixture.value("lvsctl_config_valid") == 1)
+        #expect(fixture.status.snapshot.configProblem == nil)
 
         try fixture.write(configText(3))
         #expect(await loop.tick(.configChanged) == true)
