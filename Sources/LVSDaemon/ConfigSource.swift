@@ -53,8 +53,8 @@ public struct ConfigSource: Sendable {
     /// What a path names, through links.
     private enum Identity: Equatable {
         case missing
-        /// Device, inode, size, and modification and change times.
-        case file([Int])
+        /// Device, inode, size, and modification and change times (since the epoch).
+        case file(device: UInt, inode: UInt, size: Int, modified: Duration, changed: Duration)
 
         init(path: String) {
             var status = stat()
@@ -62,8 +62,8 @@ public struct ConfigSource: Sendable {
                 self = .missing
                 return
             }
-            self = .file([Int(status.st_dev), Int(status.st_ino), Int(status.st_size), status.st_mtim.tv_sec, status.st_mtim.tv_nsec,
-                          status.st_ctim.tv_sec, status.st_ctim.tv_nsec])
+            self = .file(device: status.st_dev, inode: status.st_ino, size: status.st_size,
+                         modified: Duration(status.st_mtim), changed: Duration(status.st_ctim))
         }
 
         /// Whether a write now would show in the times. The kernel stamps files with a clock that
@@ -71,10 +71,10 @@ public struct ConfigSource: Sendable {
         /// last two seconds can be written again, to the same size, with the same times, and
         /// must be read again whatever its identity says.
         var isSettled: Bool {
-            guard case .file(let fields) = self else { return true }
-            var clock = timespec()
-            clock_gettime(CLOCK_REALTIME, &clock)
-            return max(fields[3], fields[5]) < clock.tv_sec - 2
+            guard case .file(_, _, _, let modified, let changed) = self else { return true }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            return max(modified, changed) < Duration(now) - .seconds(2)
         }
     }
 }

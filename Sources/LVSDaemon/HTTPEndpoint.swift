@@ -155,7 +155,7 @@ private final class Connections: Sendable {
         let (admitted, evicted) = open.withLock { open -> (Bool, (any Channel)?) in
             var evicted: (any Channel)?
             if open.entries.count >= maximum {
-                guard let oldest = open.entries.filter({ $0.value.waiting }).min(by: { $0.value.order < $1.value.order }) else {
+                guard let oldest = open.entries.lazy.filter({ $0.value.waiting }).min(by: { $0.value.order < $1.value.order }) else {
                     return (false, nil)
                 }
                 evicted = open.entries.removeValue(forKey: oldest.key)?.channel
