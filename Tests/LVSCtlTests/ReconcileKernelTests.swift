@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// `lvsctl reconcile` as a running process in a network namespace of its own, inside the test VM
@@ -86,12 +87,6 @@ struct ReconcileKernelTests {
         return try condition() ? Date().timeIntervalSince(start) : nil
     }
 
-    private func folder() throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-daemon-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     /// Writes `text` to `path` through a file beside it and a rename, as Git and config management do.
     private func replace(_ path: String, with text: String) throws {
         try text.write(toFile: path + ".new", atomically: false, encoding: .utf8)
@@ -102,7 +97,7 @@ struct ReconcileKernelTests {
     /// with `options` (and `--listen`, `--lock-file` of its own), once `/healthz` answers 200.
     private func start(_ text: String = Self.config(), options: [String], environment: [String: String] = [:],
                        waitForHealth: Bool = true) throws -> (folder: String, config: String, daemon: DaemonProcess) {
-        let folder = try folder()
+        let folder = try temporaryFolder("lvsctl-daemon")
         let config = folder + "/lb.yaml"
         try text.write(toFile: config, atomically: false, encoding: .utf8)
         _ = try ipvsadm("-C")
@@ -161,7 +156,7 @@ struct ReconcileKernelTests {
 
     @Test("a ConfigMap-style link swap is picked up within a second")
     func followsALinkSwap() throws {
-        let folder = try folder()
+        let folder = try temporaryFolder("lvsctl-daemon")
         // As the kubelet lays a ConfigMap out: lb.yaml → ..data/lb.yaml, ..data → ..v1, swapped by a rename.
         for (version, weight) in [("..v1", 1), ("..v2", 8)] {
             try FileManager.default.createDirectory(atPath: folder + "/" + version, withIntermediateDirectories: true)
@@ -290,7 +285,7 @@ struct ReconcileKernelTests {
 
     @Test("--once: exit 0 when converged, 1 when the plan is refused")
     func once() throws {
-        let folder = try folder()
+        let folder = try temporaryFolder("lvsctl-daemon")
         let config = folder + "/lb.yaml"
         try Self.config().write(toFile: config, atomically: false, encoding: .utf8)
         _ = try ipvsadm("-C")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The repository's top level, found from this file.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -53,9 +54,7 @@ func lvsctl(_ arguments: String..., input: String = "") throws -> Run {
 
 /// A file under a fresh temporary folder holding `text`.
 func temporaryFile(_ name: String, _ text: String) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let file = folder.appendingPathComponent(name)
+    let file = URL(fileURLWithPath: try temporaryFolder("lvsctl-tests")).appendingPathComponent(name)
     try text.write(to: file, atomically: true, encoding: .utf8)
     return file.path
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The programs the traffic tests run, by full path (the VM has the host's files).
 enum TrafficTool {
@@ -46,8 +47,7 @@ final class Topology {
     /// follows `ip route add`: `"::/0 via 2001:db8:1::1"`). Leftovers of an earlier run that died
     /// are removed first.
     init(nodes: [String], segments: [String], links: [Link], routes: [String: [String]] = [:]) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-traffic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = URL(fileURLWithPath: try temporaryFolder("lvsctl-traffic"))
         let all = [Self.lan] + nodes.map { Self.prefix + $0 }
         Self.remove(namespaces: all)
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 @testable import LVSDaemon
 
@@ -7,9 +8,7 @@ import Testing
 struct ConfigSourceTests {
     @Test("an invalid or missing file is reported once, again when forced or when its errors change; a valid one replaces it, also one put back as it was")
     func reportsOnce() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-source-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/lb.yaml"
+        let path = try temporaryFolder("lvsctl-source") + "/lb.yaml"
         var source = ConfigSource(path: path)
 
         try "version: 1\nservices: [ { vip: nonsense } ]\n".write(toFile: path, atomically: false, encoding: .utf8)

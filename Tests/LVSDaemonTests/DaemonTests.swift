@@ -6,6 +6,7 @@ import LVSModel
 import LVSPlan
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 @testable import LVSDaemon
 
@@ -25,8 +26,7 @@ struct Fixture {
     let metrics = DaemonMetrics()
 
     init(_ text: String) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-daemon-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folder = try temporaryFolder("lvsctl-daemon")
         config = folder + "/lb.yaml"
         try write(text)
     }

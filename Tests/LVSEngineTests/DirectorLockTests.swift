@@ -1,14 +1,14 @@
 import Foundation
 import Glibc
 import LVSEngine
+import TestSupport
 import Testing
 
 @Suite("director lock")
 struct DirectorLockTests {
     @Test("a lock that cannot be opened or is held says why, for the operator")
     func reasons() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-lock-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try temporaryFolder("lvsctl-lock")
         #expect(message(folder + "/missing/lock") == "cannot open lock file \(folder)/missing/lock: No such file or directory; its folder does not exist")
         #expect(symlink(folder + "/elsewhere", folder + "/link") == 0)
         #expect(message(folder + "/link")?.hasSuffix("; it is a symbolic link, which the lock file may not be") == true)

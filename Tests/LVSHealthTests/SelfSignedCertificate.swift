@@ -1,12 +1,12 @@
 import Foundation
 import NIOSSL
+import TestSupport
 
 /// A certificate for "localhost" made by the `openssl` command for this test run: trusted by
 /// nobody, so a verifying client refuses it.
 enum SelfSignedCertificate {
     static func serverContext() throws -> NIOSSLContext {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lvsctl-health-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryFolder("lvsctl-health"))
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path
