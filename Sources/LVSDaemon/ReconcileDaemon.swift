@@ -100,15 +100,23 @@ public struct ReconcileDaemon<Table: IPVSTableAccess>: Service {
                 triggers.post(.timer)
             }
         }
-        let hangups = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) { triggers.post(.hangup) }
+        // SIGUSR1 and SIGUSR2 would end the process (their default action): keepalived's
+        // operators send them to dump its state, and lvsctl logs its status instead.
+        let signals = Task { [self] in
+            for await signal in await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2) {
+                if signal == .sighup {
+                    triggers.post(.hangup)
+                } else {
+                    logger.notice("status", metadata: ["signal": "\(signal)", "status": "\(statusLine)"])
+                }
+            }
         }
         let watchdog = Task { await self.pingWatchdog() }
         var expiry: Task<Void, Never>?
         defer {
             watcher?.stop()
             overridesWatcher?.stop()
-            for task in [timer, hangups, watchdog] { task.cancel() }
+            for task in [timer, signals, watchdog] { task.cancel() }
             expiry?.cancel()
             triggers.finish()
         }

@@ -1,4 +1,3 @@
-public import LVSModel
 internal import Synchronization
 
 /// When the daemon reconciles: every `interval`, each wait stretched or shrunk by up to

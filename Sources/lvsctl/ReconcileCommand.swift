@@ -19,10 +19,10 @@ struct ReconcileCommand: ParsableCommand {
         discussion: """
             Reconciles at start, every --interval (with a small random jitter), within a second of the file \
             changing, and on SIGHUP; an invalid file is reported and the last valid one kept. SIGTERM or SIGINT \
-            lets a reconcile in flight finish, then exits 0. Health checks in the file run all the while; a change \
-            of verdict, or of the overrides 'lvsctl server' writes, reconciles at once. Serves /metrics, /healthz, \
-            /health and /plan on --listen \
-            (docs/operations.md). With --once: one reconcile, exit 0 when the director converged, 1 otherwise.
+            lets a reconcile in flight finish, then exits 0; SIGUSR1 or SIGUSR2 logs the status. Health checks in \
+            the file run all the while; a change of verdict, or of the overrides 'lvsctl server' writes, \
+            reconciles at once. Serves /metrics, /healthz, /health and /plan on --listen (docs/operations.md). \
+            With --once: one reconcile, exit 0 when the director converged, 1 otherwise.
             """)
 
     @Option(name: [.short, .customLong("file")], help: "The config file to converge to.")

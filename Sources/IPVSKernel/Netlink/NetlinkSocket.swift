@@ -60,7 +60,7 @@ struct NetlinkReply {
 /// Not thread-safe (neither is libnl's socket): one owner, one thread.
 final class NetlinkSocket {
     private let handle: OpaquePointer
-    private var buffer: ReceiveBuffer
+    private let buffer: ReceiveBuffer
     /// The requests of the current window, written one after another (`NetlinkMessage`).
     private let outgoing: UnsafeMutableRawBufferPointer
     /// The largest number of requests in one window; bounded so that the replies of a window
@@ -213,7 +213,9 @@ final class NetlinkSocket {
         let descriptor = nl_socket_get_fd(handle)
         while remaining > 0 {
             do throws(NetlinkError) {
-                try ReceivedMessage.forEach(in: try buffer.receive(from: descriptor), process)
+                try buffer.receive(from: descriptor) { (datagram) throws(NetlinkError) in
+                    try ReceivedMessage.forEach(in: datagram, process)
+                }
             } catch {
                 failAll(error)
             }
