@@ -97,16 +97,6 @@ struct ECMPKernelTests {
         try topology.exec("router", TrafficTool.ip, ["route", "show", "\(Self.vip)/32"]).output
     }
 
-    /// Polls `condition` every half second for up to `seconds`.
-    private func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(500_000)
-        }
-        return try condition()
-    }
-
     /// Starts `program` with `arguments` in the node's namespace, in the background.
     private func start(_ topology: Topology, _ node: String, _ program: String, _ arguments: [String],
                        output: URL? = nil) throws -> Process {
@@ -220,9 +210,9 @@ struct ECMPKernelTests {
         // BGP: both directors announce, the router holds one route with two next hops.
         let birds = try startBIRD(topology)
         defer { for bird in birds where bird.isRunning { kill(bird.processIdentifier, SIGKILL) } }
-        let multipath = try eventually(90) { try route(topology).components(separatedBy: "nexthop via").count == 3 }
+        let multipath = try eventually(within: 90, every: 0.5) { try route(topology).components(separatedBy: "nexthop via").count == 3 }
         let routes = try route(topology)
-        try #require(multipath, "the router has no ECMP route to the VIP: \(routes)")
+        try #require(multipath != nil, "the router has no ECMP route to the VIP: \(routes)")
 
         // Flows from the client spread over both directors.
         let earlier = try Self.directors.keys.sorted().map { try connections(topology, $0) }
@@ -248,12 +238,12 @@ struct ECMPKernelTests {
         #expect(down.output.contains("withdraw"), "the plan does not withdraw:\n\(down.output)")
         let announced = try topology.exec("dir1", TrafficTool.ip, ["-o", "address", "show", "dev", "lvs-announce"]).output
         #expect(!announced.contains(Self.vip), "dir1 still announces: \(announced)")
-        let withdrawn = try eventually(30) {
+        let withdrawn = try eventually(within: 30, every: 0.5) {
             let text = try route(topology)
             return !text.contains("nexthop") && text.contains("via 203.0.113.3")
         }
         let remaining = try route(topology)
-        #expect(withdrawn, "the router still routes the VIP to dir1: \(remaining)")
+        #expect(withdrawn != nil, "the router still routes the VIP to dir1: \(remaining)")
 
         // New flows all go to dir2 and succeed.
         let dir1Before = try connections(topology, "dir1")

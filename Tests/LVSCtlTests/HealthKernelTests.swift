@@ -72,16 +72,6 @@ struct HealthKernelTests {
         return nil
     }
 
-    /// Seconds until `condition` held, polled every 50 ms; nil if it did not within `seconds`.
-    private func eventually(within seconds: Double, _ condition: () -> Bool) -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            if condition() { return Date().timeIntervalSince(start) }
-            usleep(50_000)
-        }
-        return nil
-    }
-
     private func get(_ topology: Topology, _ path: String) -> String {
         (try? topology.exec(Self.director, TrafficTool.curl, ["-s", "-m", "5", "http://127.0.0.1:\(Self.port)\(path)"]))?.output ?? ""
     }

@@ -29,7 +29,7 @@ struct PairKernelTests {
     func failoverAndBack(_ outage: Outage) throws {
         let pair = try Pair()
         defer { pair.tearDown() }
-        try #require(eventually(within: 20) { try pair.owners() == ["lvs1"] } != nil,
+        try #require(try eventually(within: 20) { try pair.owners() == ["lvs1"] } != nil,
                      "lvs1 never became the only master: \((try? pair.owners()) ?? [])\n\(pair.logs())")
         let tables = try pair.tables()
         #expect(tables[0] == tables[1], "the directors' tables differ:\n\(tables[0])\n---\n\(tables[1])")
@@ -41,14 +41,14 @@ struct PairKernelTests {
         let drift = try pair.drift()
 
         let early = try pair.startClient("early", flows: 3)
-        try #require(eventually(within: 20) { try early.flows().allSatisfy { $0.echoes >= 5 } } != nil, "\((try? early.flows()) ?? [])")
+        try #require(try eventually(within: 20) { try early.flows().allSatisfy { $0.echoes >= 5 } } != nil, "\((try? early.flows()) ?? [])")
         // The backup holds the client's connections before any failover: the sync daemons gave them.
-        #expect(eventually(within: 10) { try pair.syncedConnections(on: "lvs2") >= 6 } != nil,
+        #expect(try eventually(within: 10) { try pair.syncedConnections(on: "lvs2") >= 6 } != nil,
                 "lvs2 does not hold the client's 6 connections:\n\((try? pair.exec("lvs2", TrafficTool.ipvsadm, ["-Lnc"]).output) ?? "")")
 
         let outageStart = Date()
         try pair.begin(outage)
-        let takeover = eventually(within: 15) { try pair.owners() == ["lvs2"] }
+        let takeover = try eventually(within: 15) { try pair.owners() == ["lvs2"] }
         try #require(takeover != nil, "lvs2 did not take the VIP over: \((try? pair.owners()) ?? [])\n\(pair.logs())")
         print("pair (\(outage.rawValue)): lvs2 owns the VIP \(String(format: "%.1f", takeover!)) s after the outage began")
         #expect(takeover! < 8, "the takeover took \(takeover!) s")
@@ -57,12 +57,12 @@ struct PairKernelTests {
         print("pair (\(outage.rawValue)): connections flow again \(String(format: "%.1f", Date().timeIntervalSince(outageStart))) s after the outage began, longest silence \(String(format: "%.1f", try early.flows().map(\.longestGap).max() ?? 0)) s")
 
         let late = try pair.startClient("late", flows: 2)
-        #expect(eventually(within: 20) { try late.flows().allSatisfy { $0.echoes >= 5 } } != nil, "new connections through lvs2: \((try? late.flows()) ?? [])")
+        #expect(try eventually(within: 20) { try late.flows().allSatisfy { $0.echoes >= 5 } } != nil, "new connections through lvs2: \((try? late.flows()) ?? [])")
         #expect(try pair.tables() == tables, "a table changed while lvs2 was master")
 
         try pair.end(outage)
         // preempt_delay (10 s), then three advertisements; a loaded emulated VM has taken 40 s.
-        let failBack = eventually(within: 60) { try pair.owners() == ["lvs1"] }
+        let failBack = try eventually(within: 60) { try pair.owners() == ["lvs1"] }
         try #require(failBack != nil, "lvs1 did not take the VIP back: \((try? pair.owners()) ?? [])\n\(pair.logs())")
         print("pair (\(outage.rawValue)): lvs1 owns the VIP again \(String(format: "%.1f", failBack!)) s after it came back")
         let back = Date()
@@ -118,23 +118,13 @@ struct PairKernelTests {
 
     /// Waits until every flow of `client` has been echoed after `since`, and none failed.
     private func expectFlowing(_ client: Client, since: Date, _ when: String) throws {
-        let flowing = eventually(within: 25) {
+        let flowing = try eventually(within: 25) {
             let flows = try client.flows()
             return flows.contains { $0.error != nil } || flows.allSatisfy { $0.last > since.timeIntervalSince1970 + 1 }
         }
         let flows = try client.flows()
         #expect(flowing != nil && flows.allSatisfy { $0.error == nil }, "\(client.name) connections \(when): \(flows)")
     }
-}
-
-/// Waits up to `seconds` for `condition`; how long it took, nil when it never held.
-private func eventually(within seconds: Double, _ condition: () throws -> Bool) -> Double? {
-    let start = Date()
-    while Date().timeIntervalSince(start) < seconds {
-        if (try? condition()) == true { return Date().timeIntervalSince(start) }
-        usleep(100_000)
-    }
-    return (try? condition()) == true ? Date().timeIntervalSince(start) : nil
 }
 
 /// The pair's network and programs.
@@ -174,7 +164,7 @@ private final class Pair {
                 ])
             }
             for director in PairKernelTests.directors {
-                try #require(eventually(within: 30) { try self.healthy(director) } != nil, "\(director)'s lvsctl is not healthy:\n\(logs())")
+                try #require(try eventually(within: 30) { try self.healthy(director) } != nil, "\(director)'s lvsctl is not healthy:\n\(logs())")
             }
             for director in PairKernelTests.directors { try startKeepalived(director) }
         } catch {

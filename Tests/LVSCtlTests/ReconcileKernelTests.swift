@@ -76,17 +76,6 @@ struct ReconcileKernelTests {
         try metric("lvsctl_config_last_load_timestamp_seconds").map { $0 - start }
     }
 
-    /// Waits up to `seconds` for `condition`; returns how long it took, nil when it never held.
-    @discardableResult
-    private func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            if try condition() { return Date().timeIntervalSince(start) }
-            usleep(50_000)
-        }
-        return try condition() ? Date().timeIntervalSince(start) : nil
-    }
-
     /// Writes `text` to `path` through a file beside it and a rename, as Git and config management do.
     private func replace(_ path: String, with text: String) throws {
         try text.write(toFile: path + ".new", atomically: false, encoding: .utf8)

@@ -62,3 +62,15 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
 func expectedTable(_ name: String) throws -> String {
     try String(contentsOf: expectedFolder.appendingPathComponent("\(name).ipvsadm"), encoding: .utf8)
 }
+
+/// Polls `condition` every `interval` seconds for up to `seconds`; how long it took to hold, nil
+/// when it never did. An error counts as "not yet" until the last try, which throws it.
+@discardableResult
+func eventually(within seconds: Double, every interval: Double = 0.05, _ condition: () throws -> Bool) rethrows -> Double? {
+    let start = Date()
+    while Date().timeIntervalSince(start) < seconds {
+        if (try? condition()) == true { return Date().timeIntervalSince(start) }
+        usleep(UInt32(interval * 1_000_000))
+    }
+    return try condition() ? Date().timeIntervalSince(start) : nil
+}
