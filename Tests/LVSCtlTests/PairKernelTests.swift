@@ -395,8 +395,7 @@ private final class Client {
     /// Asks the client to stop, waits for its last status, and returns it.
     func stop() throws -> [Flow] {
         _ = FileManager.default.createFile(atPath: status + ".stop", contents: nil)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(100_000) }
+        eventually(within: 5, every: 0.1) { !process.isRunning }
         process.stop()
         return try flows()
     }

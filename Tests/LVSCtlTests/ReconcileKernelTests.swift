@@ -328,8 +328,7 @@ final class DaemonProcess {
     func stop() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         signal(SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
+        eventually(within: 10) { !process.isRunning }
         if process.isRunning {
             signal(SIGKILL)
             process.waitUntilExit()
